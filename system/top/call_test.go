@@ -64,7 +64,7 @@ func TestCheckTimestamp(t *testing.T) {
 		{"2026-11-10 23:49:59", CodeInvalidTimestamp},
 		{"2026-11-11 00:10:01", CodeInvalidTimestamp},
 		{"2026-11-10 16:00:00", CodeInvalidTimestamp}, // UTC wall time sent as if GMT+8
-		{"1794326400000", 0}, // Unix ms of the same instant
+		{"1794326400000", 0},                          // Unix ms of the same instant
 		{"2026/11/11 00:00:00", CodeInvalidTimestamp},
 		{"", CodeMissingTimestamp},
 	}

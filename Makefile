@@ -46,6 +46,7 @@ clean: ## remove bin/, runs/ and containers left by interrupted tests
 	@if command -v docker >/dev/null 2>&1 && docker info >/dev/null 2>&1; then \
 		ids=$$(docker ps -aq --filter label=io.toplab.testenv); \
 		if [ -n "$$ids" ]; then docker rm -f $$ids >/dev/null && echo "removed leftover test containers"; fi; \
+		docker network rm reaper_default >/dev/null 2>&1 || true; \
 	fi
 
 deps: ## install the Debian packages docker.io, debootstrap, wrk, nginx-light (as root)

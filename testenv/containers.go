@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/docker/docker/api/types/container"
@@ -98,6 +97,9 @@ func (s server) start(ctx context.Context, opt ContainerOptions) (*Container, er
 	if err != nil {
 		return nil, err
 	}
+	if err := ensureImage(ctx, cli, image); err != nil {
+		return nil, fmt.Errorf("%w: %s: %v; build the offline image %s with `make images`", ErrNoImage, image, err, s.offlineTag)
+	}
 	port, err := FreePort()
 	if err != nil {
 		return nil, err
@@ -107,25 +109,18 @@ func (s server) start(ctx context.Context, opt ContainerOptions) (*Container, er
 	if logger == nil {
 		logger = tclog.Default()
 	}
-	req := testcontainers.GenericContainerRequest{
-		ContainerRequest: testcontainers.ContainerRequest{
-			Image:  image,
-			Cmd:    cmd,
-			Env:    env,
-			Labels: map[string]string{LabelTestenv: s.name},
-			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.NetworkMode = "host" // all traffic stays on 127.0.0.1; no bridge exists here
-			},
+	req := testcontainers.ContainerRequest{
+		Image:  image,
+		Cmd:    cmd,
+		Env:    env,
+		Labels: map[string]string{LabelTestenv: s.name},
+		HostConfigModifier: func(hc *container.HostConfig) {
+			hc.NetworkMode = "host" // all traffic stays on 127.0.0.1; no bridge exists here
 		},
-		Started: true,
-		Logger:  logger,
 	}
-	c, err := testcontainers.GenericContainer(ctx, req)
+	c, err := createAndStart(ctx, req, logger)
 	if err != nil {
 		terminate(c)
-		if strings.Contains(err.Error(), "pull") || strings.Contains(err.Error(), "No such image") {
-			return nil, fmt.Errorf("%w: %s: %v; build the offline image %s with `make images`", ErrNoImage, image, err, s.offlineTag)
-		}
 		return nil, fmt.Errorf("start %s (%s): %w", s.name, image, err)
 	}
 	wait := opt.StartupTimeout
@@ -139,6 +134,21 @@ func (s server) start(ctx context.Context, opt ContainerOptions) (*Container, er
 		return nil, err
 	}
 	return ct, nil
+}
+
+// createAndStart runs req with a provider whose default network is the host
+// network: testcontainers would otherwise create a bridge network (with a
+// private-range subnet) to attach every container to.
+func createAndStart(ctx context.Context, req testcontainers.ContainerRequest, logger tclog.Logger) (testcontainers.Container, error) {
+	provider, err := testcontainers.NewDockerProvider(testcontainers.WithDefaultBridgeNetwork("host"), testcontainers.WithLogger(logger))
+	if err != nil {
+		return nil, err
+	}
+	c, err := provider.CreateContainer(ctx, req)
+	if err != nil {
+		return c, err
+	}
+	return c, c.Start(ctx)
 }
 
 // waitReady polls the server until it answers or the start-up timeout passes.

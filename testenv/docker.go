@@ -7,12 +7,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sync"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/client"
-	"github.com/docker/docker/errdefs"
 	"github.com/testcontainers/testcontainers-go"
 )
 
@@ -79,11 +81,32 @@ func imagePresent(ctx context.Context, cli *client.Client, ref string) (bool, er
 	switch {
 	case err == nil:
 		return true, nil
-	case errdefs.IsNotFound(err):
+	case cerrdefs.IsNotFound(err):
 		return false, nil
 	default:
 		return false, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
+}
+
+// ensureImage pulls ref unless it is in the local store.
+func ensureImage(ctx context.Context, cli *client.Client, ref string) error {
+	present, err := imagePresent(ctx, cli, ref)
+	if err != nil || present {
+		return err
+	}
+	rc, err := cli.ImagePull(ctx, ref, image.PullOptions{})
+	if err != nil {
+		return fmt.Errorf("not in the local store and not pullable: %w", err)
+	}
+	defer rc.Close()
+	if _, err := io.Copy(io.Discard, rc); err != nil { // the pull runs as long as its progress stream is read
+		return err
+	}
+	// A failed pull may report its error inside the stream: trust only the store.
+	if present, err = imagePresent(ctx, cli, ref); err == nil && !present {
+		err = errors.New("pull finished without the image")
+	}
+	return err
 }
 
 // imageLabels returns the labels of a local image, or ok=false when the image
@@ -92,7 +115,7 @@ func imageLabels(ctx context.Context, cli *client.Client, ref string) (labels ma
 	img, err := cli.ImageInspect(ctx, ref)
 	switch {
 	case err == nil:
-	case errdefs.IsNotFound(err):
+	case cerrdefs.IsNotFound(err):
 		return nil, false, nil
 	default:
 		return nil, false, fmt.Errorf("inspect image %s: %w", ref, err)

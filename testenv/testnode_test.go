@@ -74,18 +74,21 @@ func runTestNode(args []string) int {
 	} else {
 		signal.Notify(sigs, syscall.SIGTERM)
 	}
+	drained := make(chan struct{})
 	go func() {
 		<-sigs
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		srv.Shutdown(ctx)
 		os.WriteFile("drained", []byte("yes"), 0o644)
+		close(drained)
 	}()
 	fmt.Printf("testnode pid %d serving %s boot %d\n", os.Getpid(), l.Addr(), boots)
 	if err := srv.Serve(l); !errors.Is(err, http.ErrServerClosed) {
 		fmt.Println(err)
 		return 1
 	}
+	<-drained // Serve returns as soon as Shutdown begins; the drain finishes here
 	return 0
 }
 

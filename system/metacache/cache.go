@@ -1,0 +1,253 @@
+// Package metacache is the gateway's rich-client metadata cache, three
+// levels deep: a local W-TinyLFU cache (otter) that serves the stale value
+// while it refreshes in the background, an optional distributed level in
+// Redis, and the metadata store. A Bloom filter of existing app keys and
+// sessions answers unknown ones without touching the lower levels (cache
+// penetration); concurrent misses of one key load once (breakdown); TTLs
+// carry jitter so entries do not expire together (avalanche). Changes
+// announced on the coordination layer refresh the affected key on every node.
+package metacache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/maypok86/otter/v2"
+	"github.com/redis/rueidis"
+
+	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/coord"
+	"github.com/toplab/toplab/system/meta"
+)
+
+// Topic is the coordination topic carrying metadata change notices.
+const Topic = "meta"
+
+// Config configures a Cache; the zero value of each field is its default.
+type Config struct {
+	Store meta.Store     // required: the bottom level
+	Redis rueidis.Client // optional distributed level
+	Coord coord.Coord    // change notices; nil means no cross-node invalidation
+	Clock clock.Clock
+
+	RefreshAfter time.Duration // default 30 s: after this a read triggers an async refresh
+	TTL          time.Duration // default 10 min: hard expiry, jittered by ±Jitter
+	NegativeTTL  time.Duration // default 5 s: how long "not found" is remembered
+	Jitter       float64       // default 0.1
+	MaxEntries   uint64        // default 1,000,000 per kind
+	BloomKeys    uint          // expected app keys plus sessions, default 1,000,000
+	BloomFP      float64       // default 0.01
+	RedisPrefix  string        // default "toplab:meta:"
+	Logger       *slog.Logger
+}
+
+func (c *Config) defaults() {
+	c.Clock = clock.Or(c.Clock)
+	setDur(&c.RefreshAfter, 30*time.Second)
+	setDur(&c.TTL, 10*time.Minute)
+	setDur(&c.NegativeTTL, 5*time.Second)
+	if c.Jitter <= 0 || c.Jitter >= 1 {
+		c.Jitter = 0.1
+	}
+	if c.MaxEntries == 0 {
+		c.MaxEntries = 1_000_000
+	}
+	if c.BloomKeys == 0 {
+		c.BloomKeys = 1_000_000
+	}
+	if c.BloomFP <= 0 || c.BloomFP >= 1 {
+		c.BloomFP = 0.01
+	}
+	if c.RedisPrefix == "" {
+		c.RedisPrefix = "toplab:meta:"
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}
+
+func setDur(d *time.Duration, def time.Duration) {
+	if *d <= 0 {
+		*d = def
+	}
+}
+
+// Change is the payload of a change notice.
+type Change struct {
+	Kind meta.Kind `json:"kind"`
+	ID   string    `json:"id"`
+}
+
+// Cache serves metadata to the request path.
+type Cache struct {
+	cfg    Config
+	stats  *Stats
+	bloom  *bloomSet
+	coarse *otter.CoarseClock
+
+	apps     *level[meta.App]
+	apis     *level[meta.API]
+	sessions *level[meta.Session]
+	packages *level[meta.Package]
+
+	rulesMu   sync.Mutex
+	rules     []meta.FlowRule
+	onRules   []func([]meta.FlowRule)
+	cancelSub context.CancelFunc
+}
+
+// New builds the cache: it fills the Bloom filter from the store, loads the
+// flow rules and subscribes to change notices.
+func New(ctx context.Context, cfg Config) (*Cache, error) {
+	if cfg.Store == nil {
+		return nil, errors.New("metacache: no store")
+	}
+	cfg.defaults()
+	c := &Cache{cfg: cfg, stats: newStats(), bloom: newBloomSet(cfg.BloomKeys, cfg.BloomFP), coarse: otter.NewCoarseClock(10 * time.Millisecond)}
+	c.apps = newLevel[meta.App](c, c.bloom)
+	c.sessions = newLevel[meta.Session](c, c.bloom)
+	c.apis = newLevel[meta.API](c, nil)
+	c.packages = newLevel[meta.Package](c, nil)
+	if err := c.fillBloom(ctx); err != nil {
+		return nil, err
+	}
+	if err := c.reloadRules(ctx); err != nil {
+		return nil, err
+	}
+	if cfg.Coord != nil {
+		subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+		c.cancelSub = cancel
+		if err := cfg.Coord.Subscribe(subCtx, Topic, c.onNotice); err != nil {
+			cancel()
+			return nil, fmt.Errorf("metacache: subscribe: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Close stops listening for changes.
+func (c *Cache) Close() {
+	if c.cancelSub != nil {
+		c.cancelSub()
+	}
+	for _, l := range []interface{ stop() }{c.apps, c.apis, c.sessions, c.packages} {
+		l.stop()
+	}
+	c.coarse.Stop()
+}
+
+func (c *Cache) fillBloom(ctx context.Context) error {
+	if err := meta.Each(ctx, c.cfg.Store, func(a meta.App) error { c.bloom.add(meta.KindApp, a.Key); return nil }); err != nil {
+		return fmt.Errorf("metacache: fill bloom with apps: %w", err)
+	}
+	if err := meta.Each(ctx, c.cfg.Store, func(s meta.Session) error { c.bloom.add(meta.KindSession, s.Key); return nil }); err != nil {
+		return fmt.Errorf("metacache: fill bloom with sessions: %w", err)
+	}
+	return nil
+}
+
+// App returns the app with key, or an error wrapping meta.ErrNotFound.
+func (c *Cache) App(ctx context.Context, key string) (meta.App, error) { return c.apps.get(ctx, key) }
+
+// API returns the API named name.
+func (c *Cache) API(ctx context.Context, name string) (meta.API, error) { return c.apis.get(ctx, name) }
+
+// Session returns the session with key.
+func (c *Cache) Session(ctx context.Context, key string) (meta.Session, error) {
+	return c.sessions.get(ctx, key)
+}
+
+// Package returns the permission package named name.
+func (c *Cache) Package(ctx context.Context, name string) (meta.Package, error) {
+	return c.packages.get(ctx, name)
+}
+
+// FlowRules returns every flow rule.
+func (c *Cache) FlowRules() []meta.FlowRule {
+	c.rulesMu.Lock()
+	defer c.rulesMu.Unlock()
+	return c.rules
+}
+
+// OnFlowRules registers fn to get the full rule set now and after every change.
+func (c *Cache) OnFlowRules(fn func([]meta.FlowRule)) {
+	c.rulesMu.Lock()
+	c.onRules = append(c.onRules, fn)
+	rules := c.rules
+	c.rulesMu.Unlock()
+	fn(rules)
+}
+
+func (c *Cache) reloadRules(ctx context.Context) error {
+	rules, err := meta.All[meta.FlowRule](ctx, c.cfg.Store)
+	if err != nil {
+		return fmt.Errorf("metacache: load flow rules: %w", err)
+	}
+	c.rulesMu.Lock()
+	c.rules = rules
+	subs := append([]func([]meta.FlowRule){}, c.onRules...)
+	c.rulesMu.Unlock()
+	for _, fn := range subs {
+		fn(rules)
+	}
+	return nil
+}
+
+// Stats returns the cache's counters.
+func (c *Cache) Stats() *Stats { return c.stats }
+
+// Announce tells every node that an object changed: the distributed level
+// forgets it first, so nodes that refresh read the store's new value.
+func Announce(ctx context.Context, co coord.Coord, rc rueidis.Client, prefix string, kind meta.Kind, id string) error {
+	if rc != nil {
+		if prefix == "" {
+			prefix = "toplab:meta:"
+		}
+		if err := rc.Do(ctx, rc.B().Del().Key(redisKey(prefix, kind, id)).Build()).Error(); err != nil {
+			return fmt.Errorf("metacache: forget %s %s in redis: %w", kind, id, err)
+		}
+	}
+	if co == nil {
+		return nil
+	}
+	payload, _ := json.Marshal(Change{Kind: kind, ID: id})
+	return co.Publish(ctx, Topic, payload)
+}
+
+func (c *Cache) onNotice(n coord.Notice) {
+	var ch Change
+	if err := json.Unmarshal(n.Payload, &ch); err != nil {
+		c.cfg.Logger.Warn("metacache: bad change notice", "err", err)
+		return
+	}
+	c.stats.Notices.Add(1)
+	ctx := context.Background()
+	switch ch.Kind {
+	case meta.KindApp:
+		c.bloom.add(meta.KindApp, ch.ID)
+		c.apps.changed(ctx, ch.ID)
+	case meta.KindSession:
+		c.bloom.add(meta.KindSession, ch.ID)
+		c.sessions.changed(ctx, ch.ID)
+	case meta.KindAPI:
+		c.apis.changed(ctx, ch.ID)
+	case meta.KindPackage:
+		c.packages.changed(ctx, ch.ID)
+	case meta.KindFlowRule:
+		if err := c.reloadRules(ctx); err != nil {
+			c.cfg.Logger.Warn("metacache: reload flow rules", "err", err)
+		}
+	}
+}
+
+// jittered spreads d by ±Jitter so entries loaded together expire apart.
+func (c *Cache) jittered(d time.Duration) time.Duration {
+	f := 1 + c.cfg.Jitter*(2*rand.Float64()-1)
+	return time.Duration(float64(d) * f)
+}

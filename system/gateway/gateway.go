@@ -1,0 +1,260 @@
+// Package gateway is the TOP API gateway: an HTTP front (/router/rest and
+// /router/batch) over a pipeline of stages built once at start-up: decode and
+// validate, app auth, API resolution, session auth, permission and field
+// trimming, flow control, route, invoke. Each stage is its own type with its
+// own latency histogram; errors are TOP errors rendered in one place.
+package gateway
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/top"
+)
+
+// Config configures a Gateway; zero values mean the defaults.
+type Config struct {
+	Metadata Metadata                 // required
+	Limiter  Limiter                  // nil: no flow control
+	Backends map[string]BackendConfig // route name -> backend
+	Clock    clock.Clock
+	Logger   *slog.Logger
+	Registry prometheus.Registerer // nil: metrics are not registered
+
+	MaxBodyBytes   int64         // default 1 MiB
+	MaxBatchItems  int           // default 50
+	MaxFields      int           // default 256
+	Limits         top.Limits    // parameter limits
+	DefaultTimeout time.Duration // backend call timeout when the API names none; default 3 s
+	SampleEvery    uint64        // time one call in this many per stage; default 16
+}
+
+// Gateway serves the TOP API.
+type Gateway struct {
+	cfg     Config
+	log     *slog.Logger
+	metrics *metrics
+	ids     *requestIDs
+
+	rest  *pipeline // a whole call
+	batch *pipeline // a batch request: its system parameters and app
+	item  *pipeline // one batch item, its app already authenticated
+}
+
+// New builds the gateway and its pipelines.
+func New(cfg Config) (*Gateway, error) {
+	if cfg.Metadata == nil {
+		return nil, errors.New("gateway: no metadata")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = 1 << 20
+	}
+	if cfg.MaxBatchItems <= 0 {
+		cfg.MaxBatchItems = 50
+	}
+	if cfg.SampleEvery == 0 {
+		cfg.SampleEvery = 16
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	g := &Gateway{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), ids: newRequestIDs()}
+	backends := map[string]*backendPool{}
+	for name, bc := range cfg.Backends {
+		b, err := newBackend(name, bc, g.metrics)
+		if err != nil {
+			return nil, err
+		}
+		backends[name] = b
+	}
+	decode := &Decode{Limits: cfg.Limits}
+	resolve := &ResolveAPI{Cache: cfg.Metadata}
+	session := &SessionAuth{Cache: cfg.Metadata, Clock: cfg.Clock}
+	permission := &Permission{Cache: cfg.Metadata, MaxFields: cfg.MaxFields}
+	flow := &FlowControl{Limiter: cfg.Limiter}
+	route := &Route{Backends: backends}
+	invoke := &Invoke{DefaultTimeout: cfg.DefaultTimeout}
+	g.rest = newPipeline(g.metrics, cfg.SampleEvery, decode, &AppAuth{Cache: cfg.Metadata, Clock: cfg.Clock},
+		resolve, session, permission, flow, route, invoke)
+	g.batch = newPipeline(g.metrics, cfg.SampleEvery, &DecodeBatch{Limits: cfg.Limits},
+		&AppAuth{Cache: cfg.Metadata, Clock: cfg.Clock, SignBody: true})
+	g.item = newPipeline(g.metrics, cfg.SampleEvery, decode, resolve, session, permission, flow, route, invoke)
+	return g, nil
+}
+
+// Paths served.
+const (
+	PathRest  = "/router/rest"
+	PathBatch = "/router/batch"
+)
+
+func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	switch r.URL.Path {
+	case PathRest:
+		g.serveRest(w, r)
+	case PathBatch:
+		g.serveBatch(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+func (g *Gateway) serveRest(w http.ResponseWriter, r *http.Request) {
+	c := getCall()
+	defer putCall(c)
+	c.RequestID = g.ids.next()
+	c.RemoteIP = remoteIP(r)
+	c.Query = r.URL.RawQuery
+	c.Top.Format = sniffFormat(c.Query)
+	var err *top.Error
+	switch r.Method {
+	case http.MethodGet:
+	case http.MethodPost:
+		c.Body, err = g.readBody(w, r, true)
+	default:
+		err = top.Errorf(top.CodeHTTPActionNotAllowed, "", "use GET or POST")
+	}
+	if err == nil {
+		if c.Top.Format != top.FormatJSON {
+			c.Top.Format = sniffFormat(string(c.Body))
+		}
+		err = g.rest.run(r.Context(), c)
+	}
+	g.respond(w, c, err)
+}
+
+// sniffFormat finds format=json in raw parameters, so that a request whose
+// parameters cannot be decoded still gets its error in the format it asked for.
+func sniffFormat(raw string) top.Format {
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		if pair == "format=json" {
+			return top.FormatJSON
+		}
+	}
+	return top.FormatXML
+}
+
+// readBody reads a bounded body; form bodies only when form is set.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, form bool) ([]byte, *top.Error) {
+	if form {
+		ct := r.Header.Get("Content-Type")
+		if ct != "" && !hasPrefixFold(ct, "application/x-www-form-urlencoded") {
+			return nil, top.Errorf(top.CodeParameterError, "isv.unsupported-content-type", "send parameters as application/x-www-form-urlencoded")
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
+	var tooLarge *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooLarge):
+		return nil, top.Errorf(top.CodeParameterError, "isv.request-too-large", "the body exceeds %d bytes", g.cfg.MaxBodyBytes)
+	case err != nil:
+		return nil, top.Errorf(top.CodeParameterError, "isv.malformed-request", "reading the body: %v", err)
+	}
+	return body, nil
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
+}
+
+func equalFold(a, b string) bool {
+	for i := 0; i < len(a); i++ {
+		x, y := a[i]|0x20, b[i]|0x20
+		if x != y {
+			return false
+		}
+	}
+	return true
+}
+
+var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// respond renders the call's result or error, the one place errors are written.
+func (g *Gateway) respond(w http.ResponseWriter, c *Call, err *top.Error) {
+	bp := respPool.Get().(*[]byte)
+	defer respPool.Put(bp)
+	out := g.render((*bp)[:0], c, err)
+	h := w.Header()
+	if c.Top.Format == top.FormatJSON {
+		h.Set("Content-Type", "application/json;charset=utf-8")
+	} else {
+		h.Set("Content-Type", "text/xml;charset=utf-8")
+	}
+	h.Set("Top-Request-Id", c.RequestID)
+	w.Write(out)
+	*bp = out
+}
+
+// render appends one call's envelope and counts it.
+func (g *Gateway) render(dst []byte, c *Call, err *top.Error) []byte {
+	if err == nil {
+		out, encErr := top.AppendSuccess(dst, c.Top.Format, c.Top.Simplify, c.Top.Method, c.Result, c.RequestID)
+		if encErr == nil {
+			g.metrics.countCall(0)
+			return out
+		}
+		err = top.Errorf(top.CodeRemoteServiceError, "isp.invalid-response", "backend answered with no JSON object")
+	}
+	g.metrics.countCall(err.Code)
+	if err.Code == top.CodeServiceUnavailable || err.Code == top.CodeRemoteServiceError {
+		g.log.Warn("call failed", "request_id", c.RequestID, "method", c.Top.Method, "app_key", c.Top.AppKey,
+			"code", err.Code, "sub_code", err.SubCode, "sub_msg", err.SubMsg)
+	}
+	return top.AppendError(dst, c.Top.Format, err, c.RequestID)
+}
+
+func remoteIP(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	a, _ := netip.ParseAddr(host)
+	return a
+}
+
+// Server returns an http.Server for the gateway with the timeouts that keep
+// slow clients from holding connections (read-header timeout and friends).
+func (g *Gateway) Server(addr string) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           g,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Serve serves on l until ctx ends, then drains in-flight calls for up to drain.
+func (g *Gateway) Serve(ctx context.Context, l net.Listener, drain time.Duration) error {
+	srv := g.Server(l.Addr().String())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(l) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), drain)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("gateway: drain: %w", err)
+	}
+	return nil
+}

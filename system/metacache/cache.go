@@ -29,6 +29,10 @@ import (
 // Topic is the coordination topic carrying metadata change notices.
 const Topic = "meta"
 
+// KindBulk announces a bulk write (load-test seeding): caches re-read the
+// ids the Bloom filter guards instead of receiving one notice per object.
+const KindBulk meta.Kind = "bulk"
+
 // Config configures a Cache; the zero value of each field is its default.
 type Config struct {
 	Store meta.Store     // required: the bottom level
@@ -199,6 +203,9 @@ func (c *Cache) reloadRules(ctx context.Context) error {
 	return nil
 }
 
+// Store returns the store under the cache.
+func (c *Cache) Store() meta.Store { return c.cfg.Store }
+
 // Stats returns the cache's counters.
 func (c *Cache) Stats() *Stats { return c.stats }
 
@@ -242,6 +249,10 @@ func (c *Cache) onNotice(n coord.Notice) {
 	case meta.KindFlowRule:
 		if err := c.reloadRules(ctx); err != nil {
 			c.cfg.Logger.Warn("metacache: reload flow rules", "err", err)
+		}
+	case KindBulk:
+		if err := c.fillBloom(ctx); err != nil {
+			c.cfg.Logger.Warn("metacache: re-read bloom filter", "err", err)
 		}
 	}
 }

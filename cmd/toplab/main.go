@@ -37,6 +37,7 @@ func commands() []command {
 	return []command{
 		{"version", "print the version, commit and Go version", runVersion},
 		{"images", "build the offline Docker images (Redis, MariaDB, toplab)", runImages},
+		{"serve", "run one node: toplab serve <node> (gateway)", runServe},
 	}
 }
 

@@ -31,6 +31,9 @@ type NodeSpec struct {
 	// Ports names the TCP ports the node listens on; each instance gets a free
 	// port per name on its first start and keeps it across restarts.
 	Ports []string
+	// FixedPorts pins named ports (documented defaults such as the gateway's
+	// 8800); instance i of a role gets port+i-1.
+	FixedPorts map[string]int
 	// Health is the URL that answers 200 once the node is ready, with the same
 	// placeholders, e.g. http://127.0.0.1:${port:admin}/healthz. Empty means
 	// ready as soon as the process runs.
@@ -70,6 +73,14 @@ func (s Spec) Validate() error {
 				return fmt.Errorf("%s: bad or duplicate port name %q", where, p)
 			}
 			ports[p] = true
+		}
+		for p, num := range n.FixedPorts {
+			if !ports[p] {
+				return fmt.Errorf("%s: fixed port %q is not among its ports", where, p)
+			}
+			if num <= 0 || num+max(n.Count, 1)-1 > 65535 {
+				return fmt.Errorf("%s: fixed port %s=%d out of range", where, p, num)
+			}
 		}
 		probe := vars{node: n.Name, data: "/", index: 1, ports: map[string]int{}}
 		for _, p := range n.Ports {

@@ -64,6 +64,10 @@ func NewSupervisor(spec Spec) (*Supervisor, error) {
 			}
 			ports := map[string]int{}
 			for _, p := range ns.Ports {
+				if fixed, ok := ns.FixedPorts[p]; ok {
+					ports[p] = fixed + i - 1
+					continue
+				}
 				port, err := FreePort()
 				if err != nil {
 					return nil, err

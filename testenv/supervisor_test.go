@@ -238,6 +238,8 @@ func TestSpecValidate(t *testing.T) {
 		{"unknown placeholder", func(s *testenv.Spec) { s.Nodes[0].Env = []string{"X=${secret}"} }, "unknown placeholder ${secret}"},
 		{"malformed placeholder", func(s *testenv.Spec) { s.Nodes[0].Env = []string{"X=${data"} }, "malformed placeholder"},
 		{"duplicate port", func(s *testenv.Spec) { s.Nodes[0].Ports = []string{"http", "http"} }, "duplicate port name"},
+		{"fixed port not declared", func(s *testenv.Spec) { s.Nodes[0].FixedPorts = map[string]int{"admin": 8890} }, "not among its ports"},
+		{"fixed port range", func(s *testenv.Spec) { s.Nodes[0].FixedPorts = map[string]int{"http": 70000} }, "out of range"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -255,6 +257,22 @@ func TestSpecValidate(t *testing.T) {
 				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestFixedPortsPerInstance(t *testing.T) {
+	base, err := testenv.FreePort()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := testNodeSpec(t.TempDir(), 2)
+	spec.Nodes[0].FixedPorts = map[string]int{"http": base}
+	sup, err := testenv.NewSupervisor(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p1, p2 := sup.Node("store-1").Port("http"), sup.Node("store-2").Port("http"); p1 != base || p2 != base+1 {
+		t.Fatalf("fixed ports %d, %d; want %d, %d", p1, p2, base, base+1)
 	}
 }
 

@@ -133,17 +133,24 @@ func DecodeJSON(body []byte) (Response, error) {
 	for name, payload := range outer {
 		r.Name, r.Payload = name, payload
 	}
-	var meta struct {
+	if r.Name != "error_response" {
+		// Only request_id is read: a result may have its own code or msg fields of any type.
+		var id struct {
+			RequestID string `json:"request_id"`
+		}
+		if err := json.Unmarshal(r.Payload, &id); err != nil {
+			return Response{}, err
+		}
+		r.RequestID = id.RequestID
+		return r, nil
+	}
+	var e struct {
 		Error
 		RequestID string `json:"request_id"`
 	}
-	if err := json.Unmarshal(r.Payload, &meta); err != nil {
+	if err := json.Unmarshal(r.Payload, &e); err != nil {
 		return Response{}, err
 	}
-	r.RequestID = meta.RequestID
-	if r.Name == "error_response" {
-		e := meta.Error
-		r.Err = &e
-	}
+	r.RequestID, r.Err = e.RequestID, &e.Error
 	return r, nil
 }

@@ -61,6 +61,15 @@ func TestAppendSuccessXML(t *testing.T) {
 	}
 }
 
+// A result may carry fields named like the error fields, of any type.
+func TestDecodeJSONSuccessWithItsOwnCodeField(t *testing.T) {
+	body, _ := AppendSuccess(nil, FormatJSON, false, "taobao.x.get", []byte(`{"code":"SUCCESS","msg":{"a":1}}`), "r1")
+	r, err := DecodeJSON(body)
+	if err != nil || r.Err != nil || r.RequestID != "r1" || r.Name != "x_get_response" {
+		t.Fatalf("DecodeJSON = %+v, %v", r, err)
+	}
+}
+
 func TestAppendError(t *testing.T) {
 	e := Errorf(CodeAppCallLimited, SubAppAPIAccessCount, "This ban will last for %d more seconds", 17)
 	j := AppendError(nil, FormatJSON, e, "rid")

@@ -37,7 +37,10 @@ func commands() []command {
 	return []command{
 		{"version", "print the version, commit and Go version", runVersion},
 		{"images", "build the offline Docker images (Redis, MariaDB, toplab)", runImages},
-		{"serve", "run one node: toplab serve <node> (gateway)", runServe},
+		{"serve", "run one node: toplab serve <node> (gateway, backend)", runServe},
+		{"up", "start the reference system on this machine and wait (Ctrl-C stops it)", runUp},
+		{"down", "stop a running `toplab up`", runDown},
+		{"status", "show the nodes of a running `toplab up`", runStatus},
 	}
 }
 

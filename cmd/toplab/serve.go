@@ -23,6 +23,8 @@ type role struct {
 func roles() map[string]role {
 	return map[string]role{
 		"gateway": {"the TOP API gateway (/router/rest, /router/batch)", serveGateway},
+		"backend": {"the trade, item and user centres behind the gateway", serveBackend},
+		"proxy":   {"an httputil.ReverseProxy with a tuned transport (a benchmark baseline)", serveProxy},
 	}
 }
 
@@ -50,8 +52,11 @@ type nodeFlags struct {
 	logLevel string
 }
 
+// register adds the flags; a node without a separate admin port passes "".
 func (f *nodeFlags) register(fs *flag.FlagSet, defaultAdmin string) {
-	fs.StringVar(&f.admin, "admin", defaultAdmin, "admin address: /healthz, /metrics, /debug/pprof (loopback only: it has no auth)")
+	if defaultAdmin != "" {
+		fs.StringVar(&f.admin, "admin", defaultAdmin, "admin address: /healthz, /metrics, /debug/pprof (loopback only: it has no auth)")
+	}
 	fs.DurationVar(&f.drain, "drain", 10*time.Second, "how long in-flight work may finish after SIGTERM")
 	fs.StringVar(&f.logLevel, "log-level", "info", "debug, info, warn or error")
 }

@@ -23,10 +23,9 @@ import (
 // storeFlags choose where metadata and coordination live: SQLite files
 // shared by local processes (the embedded default), or MySQL and Redis.
 type storeFlags struct {
-	dataDir  string
-	metaDSN  string
-	redis    string
-	metaPath string
+	dataDir string
+	metaDSN string
+	redis   string
 }
 
 func (f *storeFlags) register(fs *flag.FlagSet) {
@@ -125,7 +124,9 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	admin := &http.Server{Handler: gateway.AdminHandler(gateway.AdminConfig{
 		Store: store, Gatherer: reg, Logger: log,
-		Announce: func(ctx context.Context, k meta.Kind, id string) error { return metacache.Announce(ctx, co, rc, "", k, id) },
+		Announce: func(ctx context.Context, k meta.Kind, id string) error {
+			return metacache.Announce(ctx, co, rc, "", k, id)
+		},
 	}), ReadHeaderTimeout: 5 * time.Second}
 	log.Info("gateway serving", "addr", apiL.Addr().String(), "admin", adminL.Addr().String(), "backends", backends.String())
 	errc := make(chan error, 2)

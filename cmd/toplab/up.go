@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/toplab/toplab/system/meta"
+	"github.com/toplab/toplab/testenv"
+)
+
+// upState is what a running `toplab up` writes for `down` and `status`.
+type upState struct {
+	PID       int                  `json:"pid"`
+	Started   time.Time            `json:"started"`
+	Endpoints map[string]string    `json:"endpoints"`
+	Nodes     []testenv.NodeStatus `json:"nodes"`
+}
+
+const upStateFile = "up.json"
+
+// upPorts are the documented default ports, or free ones with -ports auto.
+type upPorts struct {
+	gateway, gatewayAdmin, backend int
+}
+
+func pickPorts(mode string) (upPorts, error) {
+	switch mode {
+	case "fixed":
+		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801}, nil
+	case "auto":
+		var p upPorts
+		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend} {
+			port, err := testenv.FreePort()
+			if err != nil {
+				return p, err
+			}
+			*dst = port
+		}
+		return p, nil
+	}
+	return upPorts{}, usageError{fmt.Sprintf("bad -ports %q: fixed or auto", mode)}
+}
+
+func runUp(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "up", "[flags]")
+	dir := fs.String("data", "toplab-data", "folder of the system's data, logs and state")
+	portMode := fs.String("ports", "fixed", "fixed: the documented ports (gateway 8800); auto: free ports")
+	orders := fs.Int("demo-orders", 20, "orders created for demo_seller on first start")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	ports, err := pickPorts(*portMode)
+	if err != nil {
+		return err
+	}
+	abs, err := filepath.Abs(*dir)
+	if err != nil {
+		return err
+	}
+	if st, err := readUpState(abs); err == nil && processAlive(st.PID) {
+		return fmt.Errorf("toplab up is already running in %s (pid %d); stop it with `toplab down -data %s`", abs, st.PID, *dir)
+	}
+	if err := seedDemo(ctx, abs); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	spec := upSpec(self, abs, ports)
+	sup, err := testenv.NewSupervisor(spec)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stderr, "starting %d nodes (logs in %s)...\n", len(spec.Nodes), filepath.Join(abs, "logs"))
+	if err := sup.Start(ctx); err != nil {
+		return err
+	}
+	defer sup.Stop(context.Background())
+	backendURL := "http://127.0.0.1:" + strconv.Itoa(ports.backend)
+	if err := seedDemoOrders(ctx, abs, backendURL, *orders); err != nil {
+		return err
+	}
+	st := upState{PID: os.Getpid(), Started: time.Now(), Nodes: sup.Status(), Endpoints: map[string]string{
+		"gateway":       "http://127.0.0.1:" + strconv.Itoa(ports.gateway) + "/router/rest",
+		"gateway batch": "http://127.0.0.1:" + strconv.Itoa(ports.gateway) + "/router/batch",
+		"gateway admin": "http://127.0.0.1:" + strconv.Itoa(ports.gatewayAdmin),
+		"backend":       backendURL,
+	}}
+	if err := writeUpState(abs, st); err != nil {
+		return err
+	}
+	defer os.Remove(filepath.Join(abs, upStateFile))
+	printUp(env, st)
+	<-ctx.Done()
+	fmt.Fprintln(env.stderr, "stopping...")
+	return sup.Stop(context.Background())
+}
+
+// upSpec is the reference system on the embedded default: local processes
+// sharing SQLite files in dir.
+func upSpec(self, dir string, p upPorts) testenv.Spec {
+	backendURL := "http://127.0.0.1:" + strconv.Itoa(p.backend)
+	return testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{
+		{
+			Name:       "backend",
+			Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-data", "${data}"},
+			Ports:      []string{"http"},
+			FixedPorts: map[string]int{"http": p.backend},
+			Health:     "http://127.0.0.1:${port:http}/healthz",
+		},
+		{
+			Name: "gateway",
+			Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
+				"-data", dir, "-backend", meta.BackendTrade + "=" + backendURL, "-backend", meta.BackendItem + "=" + backendURL,
+				"-backend", meta.BackendUser + "=" + backendURL},
+			Ports:      []string{"http", "admin"},
+			FixedPorts: map[string]int{"http": p.gateway, "admin": p.gatewayAdmin},
+			Health:     "http://127.0.0.1:${port:admin}/healthz",
+		},
+	}}
+}
+
+func printUp(env *cliEnv, st upState) {
+	w := env.stdout
+	fmt.Fprintln(w, "toplab is up:")
+	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend"} {
+		fmt.Fprintf(w, "  %-14s %s\n", k, st.Endpoints[k])
+	}
+	for _, n := range st.Nodes {
+		fmt.Fprintf(w, "  node %-9s pid %-7d log %s\n", n.Name, n.PID, n.LogPath)
+	}
+	fmt.Fprintf(w, "demo tenant: app_key %s, secret %s, seller %s, session %s\n", meta.DemoAppKey, meta.DemoSecret, meta.DemoSeller, meta.DemoSession)
+	fmt.Fprintln(w, "Ctrl-C (or `toplab down`) stops everything.")
+}
+
+func writeUpState(dir string, st upState) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := filepath.Join(dir, upStateFile+".tmp")
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, upStateFile))
+}
+
+func readUpState(dir string) (upState, error) {
+	var st upState
+	b, err := os.ReadFile(filepath.Join(dir, upStateFile))
+	if err != nil {
+		return st, err
+	}
+	if err := json.Unmarshal(b, &st); err != nil {
+		return st, fmt.Errorf("%s: %w", upStateFile, err)
+	}
+	if st.PID <= 0 {
+		return st, errors.New(upStateFile + ": no pid")
+	}
+	return st, nil
+}

@@ -11,8 +11,8 @@ import (
 // Call is the state of one API call as it moves through the stages. Calls are
 // pooled: nothing may keep a pointer to one after the response is written.
 type Call struct {
-	RequestID string
-	RemoteIP  netip.Addr
+	RequestID  string
+	RemoteIP   netip.Addr
 	HTTPMethod string
 
 	// Raw input.

@@ -1,0 +1,268 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	vegeta "github.com/tsenart/vegeta/v12/lib"
+
+	"github.com/toplab/toplab/loadgen"
+	"github.com/toplab/toplab/system/meta"
+	"github.com/toplab/toplab/system/top"
+	"github.com/toplab/toplab/testenv"
+)
+
+// benchItem is the call every target serves: taobao.item.get, public (no
+// session), a small JSON answer, so the comparison is about the front, not
+// the backend.
+const benchItem = "600000000000"
+
+// benchTarget is one front under test and the request it gets.
+type benchTarget struct {
+	Name   string
+	URL    string
+	Body   []byte
+	Header http.Header
+}
+
+// benchResult is one target's closed-model run, plus its open-model run at
+// half the gateway's maximum where measured.
+type benchResult struct {
+	Target     string            `json:"target"`
+	Closed     *loadgen.Summary  `json:"closed"`
+	Open       *loadgen.Summary  `json:"open,omitempty"`
+	Ratio      float64           `json:"throughput_vs_backend"`
+	Outcomes   map[string]uint64 `json:"outcomes"`
+	SkipReason string            `json:"skip_reason,omitempty"`
+}
+
+func runBench(ctx context.Context, env *cliEnv, args []string) error {
+	if len(args) == 0 || args[0] != "gateway" {
+		return usageError{"usage: toplab bench gateway [flags]"}
+	}
+	fs := newFlags(env, "bench gateway", "[flags]")
+	conc := fs.Int("concurrency", 64, "connections (closed model), the same for every target")
+	dur := fs.Duration("duration", 10*time.Second, "measured time per target")
+	warm := fs.Duration("warmup", 2*time.Second, "unmeasured time per target before it")
+	out := fs.String("out", "", "folder for result.json and the node logs (default runs/bench-gateway-<time>)")
+	nginx := fs.String("nginx", "nginx", "nginx binary; empty skips nginx")
+	if err := parseFlags(fs, args[1:], 0); err != nil {
+		return err
+	}
+	if *out == "" {
+		*out = filepath.Join("runs", "bench-gateway-"+time.Now().Format("20060102-150405"))
+	}
+	dir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	if err := seedDemo(ctx, dir); err != nil {
+		return err
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	ports := map[string]int{}
+	for _, name := range []string{"backend", "gateway", "gateway_admin", "proxy", "nginx"} {
+		if ports[name], err = testenv.FreePort(); err != nil {
+			return err
+		}
+	}
+	spec, skipNginx, err := benchSpec(self, dir, *nginx, ports)
+	if err != nil {
+		return err
+	}
+	sup, err := testenv.NewSupervisor(spec)
+	if err != nil {
+		return err
+	}
+	if err := sup.Start(ctx); err != nil {
+		return err
+	}
+	defer sup.Stop(context.Background())
+
+	targets := benchTargets(ports, skipNginx == "")
+	var results []benchResult
+	for _, tg := range targets {
+		fmt.Fprintf(env.stderr, "bench: %s, %d connections, %s\n", tg.Name, *conc, *dur)
+		closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur)
+		if err != nil {
+			return fmt.Errorf("%s: %w", tg.Name, err)
+		}
+		results = append(results, benchResult{Target: tg.Name, Closed: closed, Outcomes: closed.Outcomes})
+	}
+	if skipNginx != "" {
+		results = append(results, benchResult{Target: "nginx", SkipReason: skipNginx})
+	}
+	// Latency added by the gateway at half its maximum throughput, open model.
+	gw := results[1].Closed
+	half := gw.Throughput / 2
+	for i, tg := range targets[:2] {
+		fmt.Fprintf(env.stderr, "bench: %s, open model at %.0f/s\n", tg.Name, half)
+		results[i].Open, err = benchOpen(ctx, env, tg, half, *dur)
+		if err != nil {
+			return fmt.Errorf("%s open: %w", tg.Name, err)
+		}
+	}
+	base := results[0].Closed.Throughput
+	for i := range results {
+		if results[i].Closed != nil && base > 0 {
+			results[i].Ratio = results[i].Closed.Throughput / base
+		}
+	}
+	printBench(env, results, *conc)
+	b, _ := json.MarshalIndent(map[string]any{"concurrency": *conc, "duration": dur.String(), "results": results, "build": currentBuild()}, "", "  ")
+	path := filepath.Join(dir, "result.json")
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(env.stdout, "results: %s\n", path)
+	return nil
+}
+
+func benchSpec(self, dir, nginx string, p map[string]int) (testenv.Spec, string, error) {
+	backendURL := "http://127.0.0.1:" + strconv.Itoa(p["backend"])
+	spec := testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{
+		{Name: "backend", Command: []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-data", "${data}", "-log-level", "warn"},
+			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["backend"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
+		{Name: "gateway", Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
+			"-data", dir, "-log-level", "warn", "-backend", meta.BackendItem + "=" + backendURL},
+			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["gateway"], "admin": p["gateway_admin"]},
+			Health: "http://127.0.0.1:${port:admin}/healthz"},
+		{Name: "proxy", Command: []string{self, "serve", "proxy", "-addr", "127.0.0.1:${port:http}", "-target", backendURL, "-log-level", "warn"},
+			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["proxy"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
+	}}
+	if nginx == "" {
+		return spec, "disabled with -nginx ''", nil
+	}
+	bin, err := exec.LookPath(nginx)
+	if err != nil {
+		return spec, "nginx not installed (`make deps` installs Debian's nginx-light)", nil
+	}
+	conf := filepath.Join(dir, "nginx.conf")
+	if err := os.MkdirAll(filepath.Join(dir, "nginx"), 0o755); err != nil {
+		return spec, "", err
+	}
+	if err := os.WriteFile(conf, []byte(nginxConf(dir, p["nginx"], p["backend"])), 0o644); err != nil {
+		return spec, "", err
+	}
+	spec.Nodes = append(spec.Nodes, testenv.NodeSpec{Name: "nginx", Command: []string{bin, "-p", filepath.Join(dir, "nginx"), "-c", conf, "-g", "daemon off;"},
+		Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["nginx"]}, Health: "http://127.0.0.1:${port:http}/healthz"})
+	return spec, "", nil
+}
+
+// nginxConf is proxy_pass with upstream keepalive: nginx at its usual best.
+func nginxConf(dir string, port, backend int) string {
+	return fmt.Sprintf(`worker_processes auto;
+error_log %[1]s/nginx/error.log warn;
+pid %[1]s/nginx/nginx.pid;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path %[1]s/nginx/body;
+  proxy_temp_path %[1]s/nginx/proxy;
+  upstream backend { server 127.0.0.1:%[3]d; keepalive 256; }
+  server {
+    listen 127.0.0.1:%[2]d;
+    location = /healthz { return 200 "ok\n"; }
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`, dir, port, backend)
+}
+
+func benchTargets(p map[string]int, withNginx bool) []benchTarget {
+	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
+	direct := []byte("num_iid=" + benchItem + "&fields=num_iid,title,price")
+	ts := []benchTarget{
+		{Name: "backend", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["backend"]), Body: direct, Header: form},
+		{Name: "gateway", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway"]), Body: signedItemCall(), Header: form},
+		{Name: "reverseproxy", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["proxy"]), Body: direct, Header: form},
+	}
+	if withNginx {
+		ts = append(ts, benchTarget{Name: "nginx", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["nginx"]), Body: direct, Header: form})
+	}
+	return ts
+}
+
+// signedItemCall is one signed call, reused for the whole run (its
+// timestamp stays within the 10 minutes of skew a run takes).
+func signedItemCall() []byte {
+	var p top.Params
+	for k, v := range map[string]string{"method": "taobao.item.get", "app_key": meta.DemoAppKey, "v": "2.0", "format": "json",
+		"sign_method": "md5", "timestamp": top.FormatTimestamp(time.Now()), "num_iid": benchItem, "fields": "num_iid,title,price"} {
+		p.Set(k, v)
+	}
+	form := url.Values{}
+	for _, kv := range p.List() {
+		form.Set(kv.Name, kv.Value)
+	}
+	form.Set("sign", top.Sign(top.SignMD5, meta.DemoSecret, &p, nil))
+	return []byte(form.Encode())
+}
+
+func (tg benchTarget) targeter() vegeta.Targeter {
+	return vegeta.NewStaticTargeter(vegeta.Target{Method: http.MethodPost, URL: tg.URL, Body: tg.Body, Header: tg.Header})
+}
+
+// benchClassify counts a TOP error answered with HTTP 200 as an error.
+func benchClassify(r *vegeta.Result) string {
+	if r.Code == http.StatusOK && bytes.HasPrefix(r.Body, []byte(`{"error_response"`)) {
+		return "top_error"
+	}
+	return loadgen.DefaultClassifier(r)
+}
+
+func benchClosed(ctx context.Context, env *cliEnv, tg benchTarget, conc int, warm, dur time.Duration) (*loadgen.Summary, error) {
+	if _, err := loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-warmup", Concurrency: conc, Duration: warm, Classifier: benchClassify}); err != nil {
+		return nil, err
+	}
+	s, err := loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name, Concurrency: conc, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
+	if err != nil {
+		return nil, err
+	}
+	if s.Successes != s.Requests {
+		return s, fmt.Errorf("%d of %d requests failed: %v", s.Requests-s.Successes, s.Requests, s.Outcomes)
+	}
+	return s, nil
+}
+
+func benchOpen(ctx context.Context, env *cliEnv, tg benchTarget, rate float64, dur time.Duration) (*loadgen.Summary, error) {
+	pacer := vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}
+	return loadgen.Attack(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-open", Pacer: pacer, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
+}
+
+func printBench(env *cliEnv, rs []benchResult, conc int) {
+	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintf(tw, "TARGET\tREQ/S (c=%d)\tVS BACKEND\tP50\tP99\tOPEN P50\tOPEN P99\n", conc)
+	for _, r := range rs {
+		if r.Closed == nil {
+			fmt.Fprintf(tw, "%s\tskipped: %s\n", r.Target, r.SkipReason)
+			continue
+		}
+		openP50, openP99 := "-", "-"
+		if r.Open != nil {
+			openP50, openP99 = r.Open.Corrected.P50.String(), r.Open.Corrected.P99.String()
+		}
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%s\t%s\n", r.Target, r.Closed.Throughput, r.Ratio, r.Closed.Raw.P50, r.Closed.Raw.P99, openP50, openP99)
+	}
+	tw.Flush()
+	if len(rs) > 1 && rs[0].Open != nil && rs[1].Open != nil {
+		fmt.Fprintf(env.stdout, "gateway p99 added at half its maximum (%.0f/s): %s\n", rs[1].Closed.Throughput/2, rs[1].Open.Corrected.P99-rs[0].Open.Corrected.P99)
+	}
+}

@@ -2,14 +2,17 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"text/tabwriter"
 	"time"
@@ -42,6 +45,7 @@ type benchResult struct {
 	Closed     *loadgen.Summary  `json:"closed"`
 	Open       *loadgen.Summary  `json:"open,omitempty"`
 	Ratio      float64           `json:"throughput_vs_backend"`
+	Rounds     []float64         `json:"round_throughputs"`
 	Outcomes   map[string]uint64 `json:"outcomes"`
 	SkipReason string            `json:"skip_reason,omitempty"`
 }
@@ -52,7 +56,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	fs := newFlags(env, "bench gateway", "[flags]")
 	conc := fs.Int("concurrency", 64, "connections (closed model), the same for every target")
-	dur := fs.Duration("duration", 10*time.Second, "measured time per target")
+	dur := fs.Duration("duration", 10*time.Second, "measured time per target and round")
+	rounds := fs.Int("rounds", 3, "rounds; targets take turns in each round so machine noise hits them alike, and the median round counts")
 	warm := fs.Duration("warmup", 2*time.Second, "unmeasured time per target before it")
 	out := fs.String("out", "", "folder for result.json and the node logs (default runs/bench-gateway-<time>)")
 	nginx := fs.String("nginx", "nginx", "nginx binary; empty skips nginx")
@@ -93,14 +98,21 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	defer sup.Stop(context.Background())
 
 	targets := benchTargets(ports, skipNginx == "")
-	var results []benchResult
-	for _, tg := range targets {
-		fmt.Fprintf(env.stderr, "bench: %s, %d connections, %s\n", tg.Name, *conc, *dur)
-		closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur)
-		if err != nil {
-			return fmt.Errorf("%s: %w", tg.Name, err)
+	runs := make([][]*loadgen.Summary, len(targets))
+	for round := 1; round <= max(*rounds, 1); round++ {
+		for i, tg := range targets {
+			fmt.Fprintf(env.stderr, "bench: round %d, %s, %d connections, %s\n", round, tg.Name, *conc, *dur)
+			closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur)
+			if err != nil {
+				return fmt.Errorf("%s: %w", tg.Name, err)
+			}
+			runs[i] = append(runs[i], closed)
 		}
-		results = append(results, benchResult{Target: tg.Name, Closed: closed, Outcomes: closed.Outcomes})
+	}
+	var results []benchResult
+	for i, tg := range targets {
+		med := medianRun(runs[i])
+		results = append(results, benchResult{Target: tg.Name, Closed: med, Outcomes: med.Outcomes, Rounds: throughputs(runs[i])})
 	}
 	if skipNginx != "" {
 		results = append(results, benchResult{Target: "nginx", SkipReason: skipNginx})
@@ -249,7 +261,7 @@ func benchOpen(ctx context.Context, env *cliEnv, tg benchTarget, rate float64, d
 
 func printBench(env *cliEnv, rs []benchResult, conc int) {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "TARGET\tREQ/S (c=%d)\tVS BACKEND\tP50\tP99\tOPEN P50\tOPEN P99\n", conc)
+	fmt.Fprintf(tw, "TARGET\tREQ/S (c=%d, median)\tVS BACKEND\tROUNDS\tP50\tP99\tOPEN P50\tOPEN P99\n", conc)
 	for _, r := range rs {
 		if r.Closed == nil {
 			fmt.Fprintf(tw, "%s\tskipped: %s\n", r.Target, r.SkipReason)
@@ -259,10 +271,25 @@ func printBench(env *cliEnv, rs []benchResult, conc int) {
 		if r.Open != nil {
 			openP50, openP99 = r.Open.Corrected.P50.String(), r.Open.Corrected.P99.String()
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%s\t%s\t%s\t%s\n", r.Target, r.Closed.Throughput, r.Ratio, r.Closed.Raw.P50, r.Closed.Raw.P99, openP50, openP99)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%v\t%s\t%s\t%s\t%s\n", r.Target, r.Closed.Throughput, r.Ratio, r.Rounds, r.Closed.Raw.P50, r.Closed.Raw.P99, openP50, openP99)
 	}
 	tw.Flush()
 	if len(rs) > 1 && rs[0].Open != nil && rs[1].Open != nil {
 		fmt.Fprintf(env.stdout, "gateway p99 added at half its maximum (%.0f/s): %s\n", rs[1].Closed.Throughput/2, rs[1].Open.Corrected.P99-rs[0].Open.Corrected.P99)
 	}
+}
+
+// medianRun is the round with the median throughput.
+func medianRun(runs []*loadgen.Summary) *loadgen.Summary {
+	sorted := slices.Clone(runs)
+	slices.SortFunc(sorted, func(a, b *loadgen.Summary) int { return cmp.Compare(a.Throughput, b.Throughput) })
+	return sorted[len(sorted)/2]
+}
+
+func throughputs(runs []*loadgen.Summary) []float64 {
+	out := make([]float64, len(runs))
+	for i, r := range runs {
+		out[i] = math.Round(r.Throughput)
+	}
+	return out
 }

@@ -79,11 +79,16 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	maxBody := fs.Int64("max-body", 1<<20, "largest request body in bytes")
 	maxItems := fs.Int("max-batch-items", 50, "most items in one batch")
 	timeout := fs.Duration("timeout", 3*time.Second, "backend call timeout for APIs that set none")
+	front := fs.String("http", "fasthttp", "HTTP front: fasthttp (production) or nethttp (net/http, for comparison)")
+	readTimeout := fs.Duration("read-timeout", 10*time.Second, "longest time to read one request (slow clients are cut off)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
 	if err := checkLoopback("admin", nf.admin); err != nil {
 		return err
+	}
+	if *front != "fasthttp" && *front != "nethttp" {
+		return usageError{fmt.Sprintf("bad -http %q: fasthttp or nethttp", *front)}
 	}
 	routes, err := parseBackends(backends)
 	if err != nil {
@@ -128,9 +133,18 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 			return metacache.Announce(ctx, co, rc, "", k, id)
 		},
 	}), ReadHeaderTimeout: 5 * time.Second}
-	log.Info("gateway serving", "addr", apiL.Addr().String(), "admin", adminL.Addr().String(), "backends", backends.String())
+	log.Info("gateway serving", "addr", apiL.Addr().String(), "admin", adminL.Addr().String(), "http", *front, "backends", backends.String())
 	errc := make(chan error, 2)
-	go func() { errc <- serveHTTP(ctx, gw.Server(*addr), apiL, nf.drain) }()
+	go func() {
+		if *front == "nethttp" {
+			srv := gw.Server(*addr)
+			srv.ReadHeaderTimeout = min(srv.ReadHeaderTimeout, *readTimeout)
+			srv.ReadTimeout = *readTimeout
+			errc <- serveHTTP(ctx, srv, apiL, nf.drain)
+			return
+		}
+		errc <- gw.ServeFast(ctx, apiL, *readTimeout, nf.drain)
+	}()
 	go func() { errc <- serveHTTP(ctx, admin, adminL, nf.drain) }()
 	err = <-errc
 	if err2 := <-errc; err == nil {

@@ -1,7 +1,7 @@
 package gateway
 
 import (
-	"net/http"
+	"context"
 	"strconv"
 	"sync"
 
@@ -12,53 +12,47 @@ import (
 // the batch; each item then runs the call stages on its own (session,
 // permission, flow control: every item counts against quotas), all items
 // concurrently, and the answers are joined in request order.
-func (g *Gateway) serveBatch(w http.ResponseWriter, r *http.Request) {
+func (g *Gateway) serveBatch(ctx context.Context, in *request, dst []byte) reply {
 	c := getCall()
 	defer putCall(c)
 	c.RequestID = g.ids.next()
-	c.RemoteIP = remoteIP(r)
-	c.Query = r.URL.RawQuery
+	c.RemoteIP = in.remote
+	c.Query = in.query
 	c.Top.Format = sniffFormat(c.Query)
-	var err *top.Error
-	if r.Method != http.MethodPost {
+	err := in.bodyErr
+	if err == nil && in.method != "POST" {
 		err = top.Errorf(top.CodeHTTPActionNotAllowed, "", "batch calls are POST")
-	} else {
-		c.Body, err = g.readBody(w, r, false)
 	}
+	c.Body = in.body
 	if err == nil {
-		err = g.batch.run(r.Context(), c)
+		err = g.batch.run(ctx, c)
 	}
 	var sep string
 	if err == nil {
-		sep, err = top.CheckSeparator(r.Header.Get(top.SeparatorHeader))
+		sep, err = top.CheckSeparator(in.separator)
 	}
 	var b *top.Batch
 	if err == nil {
 		b, err = top.ParseBatch(c.Body, sep, g.cfg.MaxBatchItems, g.cfg.Limits)
 	}
+	out := reply{contentType: contentType(c.Top.Format), requestID: c.RequestID}
 	if err != nil {
 		c.Top.Method = "" // a whole-batch failure is one error_response
-		g.respond(w, c, err)
-		return
+		out.body = g.render(dst, c, err)
+		return out
 	}
 	g.metrics.batchItems.Observe(float64(len(b.Items)))
 	parts := make([][]byte, len(b.Items))
 	var wg sync.WaitGroup
 	for i := range b.Items {
-		wg.Go(func() { parts[i] = g.runItem(r, c, b, i) })
+		wg.Go(func() { parts[i] = g.runItem(ctx, c, b, i) })
 	}
 	wg.Wait()
-	h := w.Header()
-	if c.Top.Format == top.FormatJSON {
-		h.Set("Content-Type", "application/json;charset=utf-8")
-	} else {
-		h.Set("Content-Type", "text/xml;charset=utf-8")
-	}
-	h.Set("Top-Request-Id", c.RequestID)
 	if sep != top.DefaultSeparator {
-		h.Set(top.SeparatorHeader, sep)
+		out.separator = sep
 	}
-	w.Write(top.AppendBatchResponse(nil, sep, parts))
+	out.body = top.AppendBatchResponse(dst, sep, parts)
+	return out
 }
 
 // batchOwned are the parameters an item cannot override: the batch's
@@ -67,7 +61,7 @@ var batchOwned = map[string]bool{"app_key": true, "sign": true, "sign_method": t
 
 // runItem runs item i with the batch's system parameters under the public
 // ones and the item's own (an item's session overrides the batch's).
-func (g *Gateway) runItem(r *http.Request, batch *Call, b *top.Batch, i int) []byte {
+func (g *Gateway) runItem(ctx context.Context, batch *Call, b *top.Batch, i int) []byte {
 	c := getCall()
 	defer putCall(c)
 	c.batchItem = true
@@ -82,7 +76,7 @@ func (g *Gateway) runItem(r *http.Request, batch *Call, b *top.Batch, i int) []b
 			c.Params.Set(kv.Name, kv.Value)
 		}
 	}
-	err := g.item.run(r.Context(), c)
+	err := g.item.run(ctx, c)
 	c.Top.Format = batch.Top.Format // also when the item failed before its format was read
 	return g.render(nil, c, err)
 }

@@ -31,7 +31,7 @@ func (e *env) postBatch(appKey, secret string, items []*top.Params, public *top.
 	if mutate != nil {
 		mutate(query, &body)
 	}
-	req, _ := http.NewRequest(http.MethodPost, e.srv.URL+gateway.PathBatch+"?"+query.Encode(), strings.NewReader(body))
+	req, _ := http.NewRequest(http.MethodPost, e.base+gateway.PathBatch+"?"+query.Encode(), strings.NewReader(body))
 	req.Header.Set("Content-Type", "text/plain;charset=utf-8")
 	if sep != top.DefaultSeparator {
 		req.Header.Set(top.SeparatorHeader, sep)
@@ -67,8 +67,9 @@ func item(kv ...string) *top.Params {
 	return &p
 }
 
-func TestBatchOfThreeAnswersInOrder(t *testing.T) {
-	e := newEnv(t)
+func TestBatchOfThreeAnswersInOrder(t *testing.T) { eachFront(t, testBatchOfThreeAnswersInOrder) }
+
+func testBatchOfThreeAnswersInOrder(t *testing.T, e *env) {
 	public := item("session", meta.DemoSession)
 	items := []*top.Params{
 		item("method", "taobao.trade.fullinfo.get", "tid", "1"),
@@ -114,8 +115,9 @@ func TestBatchItemsCannotChangeTheBatchsApp(t *testing.T) {
 	}
 }
 
-func TestWholeBatchFailures(t *testing.T) {
-	e := newEnv(t)
+func TestWholeBatchFailures(t *testing.T) { eachFront(t, testWholeBatchFailures) }
+
+func testWholeBatchFailures(t *testing.T, e *env) {
 	two := []*top.Params{item("method", "toplab.test.echo"), item("method", "toplab.test.echo")}
 	tests := []struct {
 		name   string
@@ -144,7 +146,7 @@ func TestWholeBatchFailures(t *testing.T) {
 			}
 		})
 	}
-	resp, err := http.Get(e.srv.URL + gateway.PathBatch + "?format=json")
+	resp, err := http.Get(e.base + gateway.PathBatch + "?format=json")
 	if err != nil {
 		t.Fatal(err)
 	}

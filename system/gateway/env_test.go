@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -104,7 +105,7 @@ type env struct {
 	t       testing.TB
 	store   *meta.SQLStore
 	gw      *gateway.Gateway
-	srv     *httptest.Server
+	base    string // the front's base URL
 	backend *echoBackend
 	limiter *countingLimiter
 	clock   *clock.Fake
@@ -113,6 +114,18 @@ type env struct {
 // newEnv seeds the demo tenant plus test apps and serves a gateway over a
 // real SQLite store and metadata cache, with the echo backend behind it.
 func newEnv(t testing.TB, tweak ...func(*gateway.Config)) *env {
+	t.Helper()
+	return newEnvFront(t, "nethttp", tweak...)
+}
+
+// eachFront runs fn against the net/http and the fasthttp front.
+func eachFront(t *testing.T, fn func(t *testing.T, e *env), tweak ...func(*gateway.Config)) {
+	for _, front := range []string{"nethttp", "fasthttp"} {
+		t.Run(front, func(t *testing.T) { fn(t, newEnvFront(t, front, tweak...)) })
+	}
+}
+
+func newEnvFront(t testing.TB, front string, tweak ...func(*gateway.Config)) *env {
 	t.Helper()
 	ctx := context.Background()
 	st, err := meta.OpenSQLite(filepath.Join(t.TempDir(), "meta.db"), nil)
@@ -158,8 +171,20 @@ func newEnv(t testing.TB, tweak ...func(*gateway.Config)) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e.srv = httptest.NewServer(e.gw)
-	t.Cleanup(e.srv.Close)
+	if front == "fasthttp" {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := e.gw.FastServer(10 * time.Second)
+		go srv.Serve(l)
+		t.Cleanup(func() { srv.Shutdown() })
+		e.base = "http://" + l.Addr().String()
+		return e
+	}
+	srv := httptest.NewServer(e.gw)
+	t.Cleanup(srv.Close)
+	e.base = srv.URL
 	return e
 }
 
@@ -193,7 +218,7 @@ func demo(params map[string]string) url.Values {
 // post sends a form and decodes the JSON envelope.
 func (e *env) post(form url.Values) top.Response {
 	e.t.Helper()
-	resp, err := http.PostForm(e.srv.URL+gateway.PathRest, form)
+	resp, err := http.PostForm(e.base+gateway.PathRest, form)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,13 +9,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -100,29 +98,53 @@ const (
 	PathBatch = "/router/batch"
 )
 
-func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	switch r.URL.Path {
-	case PathRest:
-		g.serveRest(w, r)
-	case PathBatch:
-		g.serveBatch(w, r)
-	default:
-		http.NotFound(w, r)
-	}
+// request is an HTTP request as a front hands it over.
+type request struct {
+	method, path, query string
+	body                []byte
+	bodyErr             *top.Error // the body could not be read (too large, cut off)
+	contentType         string
+	separator           string // the top-api-separator header
+	remote              netip.Addr
 }
 
-func (g *Gateway) serveRest(w http.ResponseWriter, r *http.Request) {
+// reply is what a front writes back: HTTP 200 with a TOP body, or 404 for
+// paths the gateway does not serve.
+type reply struct {
+	notFound    bool
+	contentType string
+	requestID   string
+	separator   string // echoed when a batch used its own
+	body        []byte
+}
+
+// handle serves one request, appending the answer's body to dst.
+func (g *Gateway) handle(ctx context.Context, in *request, dst []byte) reply {
+	switch in.path {
+	case PathRest:
+		return g.serveRest(ctx, in, dst)
+	case PathBatch:
+		return g.serveBatch(ctx, in, dst)
+	}
+	return reply{notFound: true}
+}
+
+func (g *Gateway) serveRest(ctx context.Context, in *request, dst []byte) reply {
 	c := getCall()
 	defer putCall(c)
 	c.RequestID = g.ids.next()
-	c.RemoteIP = remoteIP(r)
-	c.Query = r.URL.RawQuery
+	c.RemoteIP = in.remote
+	c.Query = in.query
 	c.Top.Format = sniffFormat(c.Query)
-	var err *top.Error
-	switch r.Method {
-	case http.MethodGet:
-	case http.MethodPost:
-		c.Body, err = g.readBody(w, r, true)
+	err := in.bodyErr
+	switch {
+	case err != nil:
+	case in.method == "GET":
+	case in.method == "POST":
+		if in.contentType != "" && !hasPrefixFold(in.contentType, "application/x-www-form-urlencoded") {
+			err = top.Errorf(top.CodeParameterError, "isv.unsupported-content-type", "send parameters as application/x-www-form-urlencoded")
+		}
+		c.Body = in.body
 	default:
 		err = top.Errorf(top.CodeHTTPActionNotAllowed, "", "use GET or POST")
 	}
@@ -130,9 +152,16 @@ func (g *Gateway) serveRest(w http.ResponseWriter, r *http.Request) {
 		if c.Top.Format != top.FormatJSON {
 			c.Top.Format = sniffFormat(string(c.Body))
 		}
-		err = g.rest.run(r.Context(), c)
+		err = g.rest.run(ctx, c)
 	}
-	g.respond(w, c, err)
+	return reply{contentType: contentType(c.Top.Format), requestID: c.RequestID, body: g.render(dst, c, err)}
+}
+
+func contentType(f top.Format) string {
+	if f == top.FormatJSON {
+		return "application/json;charset=utf-8"
+	}
+	return "text/xml;charset=utf-8"
 }
 
 // sniffFormat finds format=json in raw parameters, so that a request whose
@@ -148,25 +177,6 @@ func sniffFormat(raw string) top.Format {
 	return top.FormatXML
 }
 
-// readBody reads a bounded body; form bodies only when form is set.
-func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request, form bool) ([]byte, *top.Error) {
-	if form {
-		ct := r.Header.Get("Content-Type")
-		if ct != "" && !hasPrefixFold(ct, "application/x-www-form-urlencoded") {
-			return nil, top.Errorf(top.CodeParameterError, "isv.unsupported-content-type", "send parameters as application/x-www-form-urlencoded")
-		}
-	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.cfg.MaxBodyBytes))
-	var tooLarge *http.MaxBytesError
-	switch {
-	case errors.As(err, &tooLarge):
-		return nil, top.Errorf(top.CodeParameterError, "isv.request-too-large", "the body exceeds %d bytes", g.cfg.MaxBodyBytes)
-	case err != nil:
-		return nil, top.Errorf(top.CodeParameterError, "isv.malformed-request", "reading the body: %v", err)
-	}
-	return body, nil
-}
-
 func hasPrefixFold(s, prefix string) bool {
 	return len(s) >= len(prefix) && equalFold(s[:len(prefix)], prefix)
 }
@@ -179,24 +189,6 @@ func equalFold(a, b string) bool {
 		}
 	}
 	return true
-}
-
-var respPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
-
-// respond renders the call's result or error, the one place errors are written.
-func (g *Gateway) respond(w http.ResponseWriter, c *Call, err *top.Error) {
-	bp := respPool.Get().(*[]byte)
-	defer respPool.Put(bp)
-	out := g.render((*bp)[:0], c, err)
-	h := w.Header()
-	if c.Top.Format == top.FormatJSON {
-		h.Set("Content-Type", "application/json;charset=utf-8")
-	} else {
-		h.Set("Content-Type", "text/xml;charset=utf-8")
-	}
-	h.Set("Top-Request-Id", c.RequestID)
-	w.Write(out)
-	*bp = out
 }
 
 // render appends one call's envelope and counts it.
@@ -215,15 +207,6 @@ func (g *Gateway) render(dst []byte, c *Call, err *top.Error) []byte {
 			"code", err.Code, "sub_code", err.SubCode, "sub_msg", err.SubMsg)
 	}
 	return top.AppendError(dst, c.Top.Format, err, c.RequestID)
-}
-
-func remoteIP(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	a, _ := netip.ParseAddr(host)
-	return a
 }
 
 // Server returns an http.Server for the gateway with the timeouts that keep

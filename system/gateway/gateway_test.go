@@ -17,8 +17,9 @@ import (
 	"github.com/toplab/toplab/system/top"
 )
 
-func TestEverySignMethodSucceeds(t *testing.T) {
-	e := newEnv(t)
+func TestEverySignMethodSucceeds(t *testing.T) { eachFront(t, testEverySignMethodSucceeds) }
+
+func testEverySignMethodSucceeds(t *testing.T, e *env) {
 	for _, m := range []top.SignMethod{top.SignMD5, top.SignHMAC, top.SignHMACSHA256} {
 		t.Run(m.String(), func(t *testing.T) {
 			r := e.post(signed(meta.DemoAppKey, meta.DemoSecret, m, map[string]string{
@@ -44,8 +45,9 @@ func TestEverySignMethodSucceeds(t *testing.T) {
 	}
 }
 
-func TestErrorsCarryTheirCodes(t *testing.T) {
-	e := newEnv(t)
+func TestErrorsCarryTheirCodes(t *testing.T) { eachFront(t, testErrorsCarryTheirCodes) }
+
+func testErrorsCarryTheirCodes(t *testing.T, e *env) {
 	trade := map[string]string{"method": "taobao.trade.fullinfo.get", "session": meta.DemoSession, "tid": "1"}
 	with := func(over map[string]string) map[string]string {
 		m := map[string]string{}
@@ -92,10 +94,11 @@ func TestErrorsCarryTheirCodes(t *testing.T) {
 	}
 }
 
-func TestBadInputGetsProtocolErrors(t *testing.T) {
-	e := newEnv(t)
+func TestBadInputGetsProtocolErrors(t *testing.T) { eachFront(t, testBadInputGetsProtocolErrors) }
+
+func testBadInputGetsProtocolErrors(t *testing.T, e *env) {
 	raw := func(method, query, ctype, body string) (int, top.Response, string) {
-		req, _ := http.NewRequest(method, e.srv.URL+gateway.PathRest+"?"+query, strings.NewReader(body))
+		req, _ := http.NewRequest(method, e.base+gateway.PathRest+"?"+query, strings.NewReader(body))
 		if ctype != "" {
 			req.Header.Set("Content-Type", ctype)
 		}
@@ -217,10 +220,11 @@ func TestFlowControlRejectionIsCode7(t *testing.T) {
 	}
 }
 
-func TestXMLAndSimplify(t *testing.T) {
-	e := newEnv(t)
+func TestXMLAndSimplify(t *testing.T) { eachFront(t, testXMLAndSimplify) }
+
+func testXMLAndSimplify(t *testing.T, e *env) {
 	form := demo(map[string]string{"method": "toplab.test.echo", "format": "xml"})
-	resp, err := http.PostForm(e.srv.URL+gateway.PathRest, form)
+	resp, err := http.PostForm(e.base+gateway.PathRest, form)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -238,7 +242,7 @@ func TestXMLAndSimplify(t *testing.T) {
 		t.Fatalf("content type %s", ct)
 	}
 	form = demo(map[string]string{"method": "toplab.test.echo", "simplify": "true"})
-	resp, _ = http.PostForm(e.srv.URL+gateway.PathRest, form)
+	resp, _ = http.PostForm(e.base+gateway.PathRest, form)
 	body, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	var flat map[string]json.RawMessage
@@ -249,7 +253,7 @@ func TestXMLAndSimplify(t *testing.T) {
 
 func TestGETWorks(t *testing.T) {
 	e := newEnv(t)
-	resp, err := http.Get(e.srv.URL + gateway.PathRest + "?" + demo(map[string]string{"method": "toplab.test.echo"}).Encode())
+	resp, err := http.Get(e.base + gateway.PathRest + "?" + demo(map[string]string{"method": "toplab.test.echo"}).Encode())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,18 +264,35 @@ func TestGETWorks(t *testing.T) {
 	}
 }
 
-// A client that never finishes its request header is cut off.
+// A client that never finishes its request header is cut off, on both fronts.
 func TestSlowClientIsDisconnected(t *testing.T) {
 	e := newEnv(t)
-	srv := e.gw.Server("127.0.0.1:0")
-	srv.ReadHeaderTimeout = 100 * time.Millisecond
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.Serve(l)
-	defer srv.Close()
-	conn, err := net.Dial("tcp", l.Addr().String())
+	t.Run("nethttp", func(t *testing.T) {
+		srv := e.gw.Server("127.0.0.1:0")
+		srv.ReadHeaderTimeout = 100 * time.Millisecond
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(l)
+		defer srv.Close()
+		assertCutOff(t, l.Addr().String())
+	})
+	t.Run("fasthttp", func(t *testing.T) {
+		srv := e.gw.FastServer(100 * time.Millisecond)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go srv.Serve(l)
+		defer srv.Shutdown()
+		assertCutOff(t, l.Addr().String())
+	})
+}
+
+func assertCutOff(t *testing.T, addr string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}

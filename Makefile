@@ -13,13 +13,16 @@ DEB_PACKAGES := docker.io debootstrap wrk nginx-light
 
 DOCKER_HINT := needs a running Docker engine: run 'make deps', then start it with 'dockerd --bridge=none --iptables=false &' (containers use host networking only)
 
-.PHONY: help build test test-short bench lint images clean deps check-docker
+.PHONY: help build up test test-short bench bench-gateway lint images clean deps check-docker
 
 help: ## list the targets
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-11s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## build the static binary bin/toplab (CGO_ENABLED=0, version injected)
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/toplab
+
+up: build ## start the reference system on 127.0.0.1 (gateway :8800) with the demo tenant; Ctrl-C stops it
+	$(BIN) up
 
 test: ## run every test with -race; Docker tests skip loudly without a daemon (fail with TOPLAB_REQUIRE_INTEGRATION=1)
 	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
@@ -29,6 +32,10 @@ test-short: ## run the tests that need no Docker (-short)
 
 bench: ## run the benchmarks once each with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+bench-gateway: build ## end-to-end on loopback: backend alone, gateway, ReverseProxy, nginx proxy_pass (nginx from `make deps`)
+	@command -v nginx >/dev/null 2>&1 || echo "nginx not installed: its row is skipped (run 'make deps' to compare with nginx proxy_pass)" >&2
+	$(BIN) bench gateway
 
 lint: ## go vet plus staticcheck (pinned in go.mod as a tool)
 	$(GO) vet ./...

@@ -13,7 +13,7 @@ DEB_PACKAGES := docker.io debootstrap wrk nginx-light
 
 DOCKER_HINT := needs a running Docker engine: run 'make deps', then start it with 'dockerd --bridge=none --iptables=false &' (containers use host networking only)
 
-.PHONY: help build up test test-short bench bench-gateway lint images clean deps check-docker
+.PHONY: help build up test test-short bench bench-baseline bench-gateway lint images clean deps check-docker
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -32,6 +32,14 @@ test-short: ## run the tests that need no Docker (-short)
 
 bench: ## run the benchmarks once each with allocation counts
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 30m ./...
+
+bench-baseline: ## record PKG's benchmarks (count 5) in PKG/testdata/bench.txt with machine, Go version and date, e.g. make bench-baseline PKG=./system/top
+	@test -n "$(PKG)" || { echo "usage: make bench-baseline PKG=./system/top" >&2; exit 2; }
+	@mkdir -p $(PKG)/testdata
+	@{ echo "# machine: $$(nproc) cores, $$(free -g | awk '/Mem:/{print $$2}') GiB, $$(. /etc/os-release && echo $$PRETTY_NAME) (shared, noisy: compare within one file)"; \
+	  echo "# go: $$($(GO) env GOVERSION)"; echo "# date: $$(date -u +%F)"; \
+	  $(GO) test -run '^$$' -bench . -benchmem -count 5 $(PKG); } > $(PKG)/testdata/bench.txt.tmp
+	@mv $(PKG)/testdata/bench.txt.tmp $(PKG)/testdata/bench.txt && echo "wrote $(PKG)/testdata/bench.txt"
 
 bench-gateway: build ## end-to-end on loopback: backend alone, gateway, ReverseProxy, nginx proxy_pass (nginx from `make deps`)
 	@command -v nginx >/dev/null 2>&1 || echo "nginx not installed: its row is skipped (run 'make deps' to compare with nginx proxy_pass)" >&2

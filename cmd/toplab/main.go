@@ -41,6 +41,7 @@ func commands() []command {
 		{"up", "start the reference system on this machine and wait (Ctrl-C stops it)", runUp},
 		{"down", "stop a running `toplab up`", runDown},
 		{"status", "show the nodes of a running `toplab up`", runStatus},
+		{"meta", "manage metadata through a gateway's admin API (apps, APIs, packages, sessions, flow rules, seeding)", runMeta},
 		{"bench", "toplab bench gateway: backend alone, gateway, ReverseProxy and nginx on loopback, side by side", runBench},
 	}
 }

@@ -130,6 +130,8 @@ func (a *adminMeta) get(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, redact(k, rec.Body))
 }
 
+const redacted = "********"
+
 // redact hides app secrets: the admin API never shows them back.
 func redact(k meta.Kind, body []byte) json.RawMessage {
 	if k != meta.KindApp {
@@ -139,7 +141,7 @@ func redact(k meta.Kind, body []byte) json.RawMessage {
 	if json.Unmarshal(body, &app) != nil {
 		return body
 	}
-	app.Secret = "********"
+	app.Secret = redacted
 	out, _ := json.Marshal(app)
 	return out
 }
@@ -159,6 +161,15 @@ func (a *adminMeta) put(w http.ResponseWriter, r *http.Request) {
 	if obj.ID() != r.PathValue("id") {
 		fail(w, http.StatusBadRequest, "the body's id %q differs from the path's %q", obj.ID(), r.PathValue("id"))
 		return
+	}
+	if app, ok := obj.(*meta.App); ok && (app.Secret == "" || app.Secret == redacted) {
+		// A read-modify-write of an app keeps its secret, which reads never show.
+		old, err := meta.Get[meta.App](r.Context(), a.cfg.Store, app.Key)
+		if err != nil {
+			fail(w, http.StatusBadRequest, "app %s: a new app needs its secret: %v", app.Key, err)
+			return
+		}
+		app.Secret = old.Secret
 	}
 	version, err := meta.Put(r.Context(), a.cfg.Store, obj)
 	if err != nil {

@@ -27,8 +27,7 @@ func adminEnv(t *testing.T) (*env, *httptest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { co.Close() })
-	var e *env
-	e = newEnv(t, func(cfg *gateway.Config) {
+	e := newEnv(t, func(cfg *gateway.Config) {
 		cache, err := metacache.New(context.Background(), metacache.Config{Store: cfg.Metadata.(*metacache.Cache).Store(), Coord: co})
 		if err != nil {
 			t.Fatal(err)

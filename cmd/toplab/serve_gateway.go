@@ -79,6 +79,8 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	maxBody := fs.Int64("max-body", 1<<20, "largest request body in bytes")
 	maxItems := fs.Int("max-batch-items", 50, "most items in one batch")
 	timeout := fs.Duration("timeout", 3*time.Second, "backend call timeout for APIs that set none")
+	limiter := fs.String("limiter", "local", "flow control: local (this node's counters), exact or leased (cluster-wide through -redis), off")
+	zone := fs.String("zone", "Asia/Shanghai", "time zone where daily quotas roll over")
 	front := fs.String("http", "fasthttp", "HTTP front: fasthttp (production) or nethttp (net/http, for comparison)")
 	readTimeout := fs.Duration("read-timeout", 10*time.Second, "longest time to read one request (slow clients are cut off)")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -111,8 +113,13 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	defer cache.Close()
 	reg.MustRegister(cache.Stats().Collector())
+	lim, closeLimiter, err := newFlowLimiter(*limiter, *zone, rc, cache, reg, log)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
 	gw, err := gateway.New(gateway.Config{
-		Metadata: cache, Backends: routes, Logger: log, Registry: reg,
+		Metadata: cache, Limiter: lim, Backends: routes, Logger: log, Registry: reg,
 		MaxBodyBytes: *maxBody, MaxBatchItems: *maxItems, DefaultTimeout: *timeout,
 	})
 	if err != nil {

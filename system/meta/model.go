@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -326,10 +327,10 @@ func (r FlowRule) Validate() error {
 	default:
 		return fmt.Errorf("flow rule scope %q must be api, app or app_api", r.Scope)
 	}
-	switch r.Window {
-	case WindowSecond, WindowMinute, WindowDay:
-	default:
-		return fmt.Errorf("flow rule window %q must be second, minute or day", r.Window)
+	// The windows each scope is limited by, as the platform's flow control has them.
+	windows := map[Scope][]Window{ScopeAPI: {WindowSecond, WindowMinute}, ScopeApp: {WindowDay}, ScopeAppAPI: {WindowSecond, WindowDay}}
+	if !slices.Contains(windows[r.Scope], r.Window) {
+		return fmt.Errorf("flow rule window %q: a %s rule counts per %v", r.Window, r.Scope, windows[r.Scope])
 	}
 	if r.Limit < 0 {
 		return errors.New("flow rule limit must not be negative")

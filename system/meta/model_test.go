@@ -30,6 +30,8 @@ func TestValidate(t *testing.T) {
 			Groups: []TrafficGroup{{"gold", 1, 3}}}, "api-scoped"},
 		{"rule app_api missing app", FlowRule{Name: "r", Scope: ScopeAppAPI, API: "a.b", Window: WindowDay, Limit: 1}, "both"},
 		{"rule bad window", FlowRule{Name: "r", Scope: ScopeApp, App: "1", Window: "hour", Limit: 1}, "window"},
+		{"rule app per second", FlowRule{Name: "r", Scope: ScopeApp, App: "1", Window: WindowSecond, Limit: 1}, "counts per [day]"},
+		{"rule api per day", FlowRule{Name: "r", Scope: ScopeAPI, API: "a.b", Window: WindowDay, Limit: 1}, "counts per"},
 		{"permit ok", TopicPermit{AppKey: "1", Seller: "demo_seller", Topics: []string{"taobao_trade_TradeCreate"}}, ""},
 		{"worker empty cluster", SellerWorker{Seller: "hot"}, "cluster"},
 	}

@@ -1,0 +1,5 @@
+//go:build !race
+
+package flowctl
+
+const raceEnabled = false

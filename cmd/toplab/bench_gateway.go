@@ -79,7 +79,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	ports := map[string]int{}
-	for _, name := range []string{"backend", "gateway", "gateway_admin", "proxy", "nginx"} {
+	for _, name := range []string{"backend", "backend_admin", "gateway", "gateway_admin", "proxy", "nginx"} {
 		if ports[name], err = testenv.FreePort(); err != nil {
 			return err
 		}
@@ -146,8 +146,8 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 func benchSpec(self, dir, nginx string, p map[string]int) (testenv.Spec, string, error) {
 	backendURL := "http://127.0.0.1:" + strconv.Itoa(p["backend"])
 	spec := testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{
-		{Name: "backend", Command: []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-data", "${data}", "-log-level", "warn"},
-			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["backend"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
+		{Name: "backend", Command: []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}", "-log-level", "warn"},
+			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["backend"], "admin": p["backend_admin"]}, Health: "http://127.0.0.1:${port:admin}/healthz"},
 		{Name: "gateway", Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
 			"-data", dir, "-log-level", "warn", "-backend", meta.BackendItem + "=" + backendURL},
 			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["gateway"], "admin": p["gateway_admin"]},

@@ -21,7 +21,10 @@ func TestMetaCommands(t *testing.T) {
 	defer st.Close()
 	var announced []string
 	admin := httptest.NewServer(gateway.AdminHandler(gateway.AdminConfig{Store: st,
-		Announce: func(_ context.Context, k meta.Kind, id string) error { announced = append(announced, string(k)+"/"+id); return nil }}))
+		Announce: func(_ context.Context, k meta.Kind, id string) error {
+			announced = append(announced, string(k)+"/"+id)
+			return nil
+		}}))
 	defer admin.Close()
 	a := "-admin=" + admin.URL
 

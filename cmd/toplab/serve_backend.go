@@ -2,16 +2,22 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
 	"github.com/toplab/toplab/system/backend"
+	"github.com/toplab/toplab/system/gateway"
 )
 
 func serveBackend(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "serve backend", "[flags]")
 	var nf nodeFlags
-	nf.register(fs, "")
+	nf.register(fs, "127.0.0.1:8891")
 	addr := fs.String("addr", "127.0.0.1:8801", "address of the services (/api/, /internal/, /healthz, /metrics)")
 	data := fs.String("data", "toplab-data/backend", "folder of the trade centre's SQLite file")
 	sellers := fs.Int("sellers", 10, "sellers seeded besides demo_seller (seller_0001 ...)")
@@ -21,6 +27,9 @@ func serveBackend(ctx context.Context, env *cliEnv, args []string) error {
 	var lat latencyFlags
 	lat.register(fs)
 	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if err := checkLoopback("admin", nf.admin); err != nil {
 		return err
 	}
 	log, err := nf.logger(env, "backend")
@@ -41,10 +50,36 @@ func serveBackend(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	adminL, err := listen(nf.admin)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	admin := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: gateway.AdminHandler(gateway.AdminConfig{
+		Gatherer: prometheus.Gatherers{node.Gatherer(), reg}, Logger: log,
+		Health: func() error { return probeHandler(node.Handler(), "/healthz") },
+	})}
 	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}
-	log.Info("backend serving", "addr", l.Addr().String(), "data", node.DataDir())
+	log.Info("backend serving", "addr", l.Addr().String(), "admin", adminL.Addr().String(), "data", node.DataDir())
+	errc := make(chan error, 1)
+	go func() { errc <- serveHTTP(ctx, admin, adminL, nf.drain) }()
 	err = serveHTTP(ctx, srv, l, nf.drain)
+	if aerr := <-errc; err == nil {
+		err = aerr
+	}
 	node.Drain()
 	log.Info("backend stopped", "err", err)
 	return err
+}
+
+// probeHandler asks h for path in process and reports a non-200 answer.
+func probeHandler(h http.Handler, path string) error {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+	if rec.Code != http.StatusOK {
+		return fmt.Errorf("%s answered %d: %s", path, rec.Code, rec.Body.String())
+	}
+	return nil
 }

@@ -26,16 +26,16 @@ const upStateFile = "up.json"
 
 // upPorts are the documented default ports, or free ones with -ports auto.
 type upPorts struct {
-	gateway, gatewayAdmin, backend int
+	gateway, gatewayAdmin, backend, backendAdmin int
 }
 
 func pickPorts(mode string) (upPorts, error) {
 	switch mode {
 	case "fixed":
-		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801}, nil
+		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801, backendAdmin: 8891}, nil
 	case "auto":
 		var p upPorts
-		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend} {
+		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend, &p.backendAdmin} {
 			port, err := testenv.FreePort()
 			if err != nil {
 				return p, err
@@ -92,6 +92,7 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 		"gateway batch": "http://127.0.0.1:" + strconv.Itoa(ports.gateway) + "/router/batch",
 		"gateway admin": "http://127.0.0.1:" + strconv.Itoa(ports.gatewayAdmin),
 		"backend":       backendURL,
+		"backend admin": "http://127.0.0.1:" + strconv.Itoa(ports.backendAdmin),
 	}}
 	if err := writeUpState(abs, st); err != nil {
 		return err
@@ -110,10 +111,10 @@ func upSpec(self, dir string, p upPorts) testenv.Spec {
 	return testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{
 		{
 			Name:       "backend",
-			Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-data", "${data}"},
-			Ports:      []string{"http"},
-			FixedPorts: map[string]int{"http": p.backend},
-			Health:     "http://127.0.0.1:${port:http}/healthz",
+			Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}"},
+			Ports:      []string{"http", "admin"},
+			FixedPorts: map[string]int{"http": p.backend, "admin": p.backendAdmin},
+			Health:     "http://127.0.0.1:${port:admin}/healthz",
 		},
 		{
 			Name: "gateway",
@@ -130,7 +131,7 @@ func upSpec(self, dir string, p upPorts) testenv.Spec {
 func printUp(env *cliEnv, st upState) {
 	w := env.stdout
 	fmt.Fprintln(w, "toplab is up:")
-	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend"} {
+	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend", "backend admin"} {
 		fmt.Fprintf(w, "  %-14s %s\n", k, st.Endpoints[k])
 	}
 	for _, n := range st.Nodes {

@@ -160,4 +160,3 @@ func TestThreeGatewaysShareRedis(t *testing.T) {
 		})
 	}
 }
-

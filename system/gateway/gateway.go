@@ -45,6 +45,7 @@ type Gateway struct {
 	log     *slog.Logger
 	metrics *metrics
 	ids     *requestIDs
+	debug   bool // log every call (request_id, method, app, code); checked once at start-up
 
 	rest  *pipeline // a whole call
 	batch *pipeline // a batch request: its system parameters and app
@@ -68,7 +69,8 @@ func New(cfg Config) (*Gateway, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	g := &Gateway{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), ids: newRequestIDs()}
+	g := &Gateway{cfg: cfg, log: cfg.Logger, metrics: newMetrics(cfg.Registry), ids: newRequestIDs(),
+		debug: cfg.Logger.Enabled(context.Background(), slog.LevelDebug)}
 	backends := map[string]*backendPool{}
 	for name, bc := range cfg.Backends {
 		b, err := newBackend(name, bc, g.metrics)
@@ -197,14 +199,20 @@ func (g *Gateway) render(dst []byte, c *Call, err *top.Error) []byte {
 		out, encErr := top.AppendSuccess(dst, c.Top.Format, c.Top.Simplify, c.Top.Method, c.Result, c.RequestID)
 		if encErr == nil {
 			g.metrics.countCall(0)
+			if g.debug {
+				g.log.Debug("call", "request_id", c.RequestID, "method", c.Top.Method, "app_key", c.Top.AppKey, "code", 0)
+			}
 			return out
 		}
 		err = top.Errorf(top.CodeRemoteServiceError, "isp.invalid-response", "backend answered with no JSON object")
 	}
 	g.metrics.countCall(err.Code)
-	if err.Code == top.CodeServiceUnavailable || err.Code == top.CodeRemoteServiceError {
+	switch {
+	case err.Code == top.CodeServiceUnavailable || err.Code == top.CodeRemoteServiceError:
 		g.log.Warn("call failed", "request_id", c.RequestID, "method", c.Top.Method, "app_key", c.Top.AppKey,
 			"code", err.Code, "sub_code", err.SubCode, "sub_msg", err.SubMsg)
+	case g.debug:
+		g.log.Debug("call", "request_id", c.RequestID, "method", c.Top.Method, "app_key", c.Top.AppKey, "code", err.Code, "sub_code", err.SubCode)
 	}
 	return top.AppendError(dst, c.Top.Format, err, c.RequestID)
 }

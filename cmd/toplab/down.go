@@ -29,6 +29,19 @@ func processAlive(pid int) bool {
 	return true
 }
 
+// runningUp reads the state of the `toplab up` running in dir.
+func runningUp(dir string) (upState, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return upState{}, err
+	}
+	st, err := readUpState(abs)
+	if errors.Is(err, os.ErrNotExist) || (err == nil && !processAlive(st.PID)) {
+		return st, fmt.Errorf("no toplab up is running in %s", abs)
+	}
+	return st, err
+}
+
 func runDown(ctx context.Context, env *cliEnv, args []string) error {
 	fs := newFlags(env, "down", "[-data DIR]")
 	dir := fs.String("data", "toplab-data", "the folder `toplab up` runs in")
@@ -36,11 +49,7 @@ func runDown(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	abs, _ := filepath.Abs(*dir)
-	st, err := readUpState(abs)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !processAlive(st.PID)) {
-		return fmt.Errorf("no toplab up is running in %s", abs)
-	}
+	st, err := runningUp(*dir)
 	if err != nil {
 		return err
 	}
@@ -68,11 +77,7 @@ func runStatus(ctx context.Context, env *cliEnv, args []string) error {
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
-	abs, _ := filepath.Abs(*dir)
-	st, err := readUpState(abs)
-	if errors.Is(err, os.ErrNotExist) || (err == nil && !processAlive(st.PID)) {
-		return fmt.Errorf("no toplab up is running in %s", abs)
-	}
+	st, err := runningUp(*dir)
 	if err != nil {
 		return err
 	}

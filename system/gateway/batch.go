@@ -13,12 +13,8 @@ import (
 // permission, flow control: every item counts against quotas), all items
 // concurrently, and the answers are joined in request order.
 func (g *Gateway) serveBatch(ctx context.Context, in *request, dst []byte) reply {
-	c := getCall()
+	c := g.newCall(in)
 	defer putCall(c)
-	c.RequestID = g.ids.next()
-	c.RemoteIP = in.remote
-	c.Query = in.query
-	c.Top.Format = sniffFormat(c.Query)
 	err := in.bodyErr
 	if err == nil && in.method != "POST" {
 		err = top.Errorf(top.CodeHTTPActionNotAllowed, "", "batch calls are POST")

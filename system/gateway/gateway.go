@@ -8,9 +8,7 @@ package gateway
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -131,13 +129,19 @@ func (g *Gateway) handle(ctx context.Context, in *request, dst []byte) reply {
 	return reply{notFound: true}
 }
 
-func (g *Gateway) serveRest(ctx context.Context, in *request, dst []byte) reply {
+// newCall takes a pooled call for a request; putCall gives it back.
+func (g *Gateway) newCall(in *request) *Call {
 	c := getCall()
-	defer putCall(c)
 	c.RequestID = g.ids.next()
 	c.RemoteIP = in.remote
 	c.Query = in.query
 	c.Top.Format = sniffFormat(c.Query)
+	return c
+}
+
+func (g *Gateway) serveRest(ctx context.Context, in *request, dst []byte) reply {
+	c := g.newCall(in)
+	defer putCall(c)
 	err := in.bodyErr
 	switch {
 	case err != nil:
@@ -230,22 +234,4 @@ func (g *Gateway) Server(addr string) *http.Server {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(g.log.Handler(), slog.LevelWarn),
 	}
-}
-
-// Serve serves on l until ctx ends, then drains in-flight calls for up to drain.
-func (g *Gateway) Serve(ctx context.Context, l net.Listener, drain time.Duration) error {
-	srv := g.Server(l.Addr().String())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(l) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), drain)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("gateway: drain: %w", err)
-	}
-	return nil
 }

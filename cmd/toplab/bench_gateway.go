@@ -79,7 +79,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	ports := map[string]int{}
-	for _, name := range []string{"backend", "backend_admin", "gateway", "gateway_admin", "proxy", "nginx"} {
+	for _, name := range []string{"backend", "backend_admin", "gateway", "gateway_admin", "gateway_nethttp", "gateway_nethttp_admin", "proxy", "nginx"} {
 		if ports[name], err = testenv.FreePort(); err != nil {
 			return err
 		}
@@ -122,7 +122,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	half := gw.Throughput / 2
 	for i, tg := range targets[:2] {
 		fmt.Fprintf(env.stderr, "bench: %s, open model at %.0f/s\n", tg.Name, half)
-		results[i].Open, err = benchOpen(ctx, env, tg, half, *dur)
+		results[i].Open, err = benchOpen(ctx, env, tg, half, *warm, *dur)
 		if err != nil {
 			return fmt.Errorf("%s open: %w", tg.Name, err)
 		}
@@ -151,6 +151,10 @@ func benchSpec(self, dir, nginx string, p map[string]int) (testenv.Spec, string,
 		{Name: "gateway", Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
 			"-data", dir, "-log-level", "warn", "-backend", meta.BackendItem + "=" + backendURL},
 			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["gateway"], "admin": p["gateway_admin"]},
+			Health: "http://127.0.0.1:${port:admin}/healthz"},
+		{Name: "gateway-nethttp", Command: []string{self, "serve", "gateway", "-http", "nethttp", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
+			"-data", dir, "-log-level", "warn", "-backend", meta.BackendItem + "=" + backendURL},
+			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["gateway_nethttp"], "admin": p["gateway_nethttp_admin"]},
 			Health: "http://127.0.0.1:${port:admin}/healthz"},
 		{Name: "proxy", Command: []string{self, "serve", "proxy", "-addr", "127.0.0.1:${port:http}", "-target", backendURL, "-log-level", "warn"},
 			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["proxy"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
@@ -204,6 +208,7 @@ func benchTargets(p map[string]int, withNginx bool) []benchTarget {
 	ts := []benchTarget{
 		{Name: "backend", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["backend"]), Body: direct, Header: form},
 		{Name: "gateway", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway"]), Body: signedItemCall(), Header: form},
+		{Name: "gateway-nethttp", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway_nethttp"]), Body: signedItemCall(), Header: form},
 		{Name: "reverseproxy", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["proxy"]), Body: direct, Header: form},
 	}
 	if withNginx {
@@ -254,8 +259,13 @@ func benchClosed(ctx context.Context, env *cliEnv, tg benchTarget, conc int, war
 	return s, nil
 }
 
-func benchOpen(ctx context.Context, env *cliEnv, tg benchTarget, rate float64, dur time.Duration) (*loadgen.Summary, error) {
+// benchOpen runs the open model at rate after a warm-up at the same rate:
+// the first second of a cold run measures connection set-up on both hops.
+func benchOpen(ctx context.Context, env *cliEnv, tg benchTarget, rate float64, warm, dur time.Duration) (*loadgen.Summary, error) {
 	pacer := vegeta.ConstantPacer{Freq: int(rate), Per: time.Second}
+	if _, err := loadgen.Attack(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-open-warmup", Pacer: pacer, Duration: warm, Classifier: benchClassify}); err != nil {
+		return nil, err
+	}
 	return loadgen.Attack(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-open", Pacer: pacer, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
 }
 

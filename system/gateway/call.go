@@ -43,10 +43,16 @@ var callPool = sync.Pool{New: func() any { return new(Call) }}
 
 func getCall() *Call { return callPool.Get().(*Call) }
 
+// maxPooledResult keeps a rare huge backend answer from pinning its buffer in the pool.
+const maxPooledResult = 64 << 10
+
 func putCall(c *Call) {
 	params := c.Params
 	params.Reset()
 	result := c.Result[:0]
+	if cap(result) > maxPooledResult {
+		result = nil
+	}
 	*c = Call{Params: params, Result: result}
 	callPool.Put(c)
 }

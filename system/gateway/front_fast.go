@@ -58,7 +58,7 @@ func (g *Gateway) writeFast(ctx *fasthttp.RequestCtx, in *request) {
 		ctx.Response.Header.Set(top.SeparatorHeader, out.separator)
 	}
 	ctx.SetBody(out.body) // copies: the pooled buffer goes back
-	*bp = out.body
+	keepBuffer(bp, out.body)
 }
 
 // fastError answers requests fasthttp could not read in the protocol's own

@@ -37,7 +37,14 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Set("Content-Length", strconv.Itoa(len(out.body)))
 	w.Write(out.body)
-	*bp = out.body
+	keepBuffer(bp, out.body)
+}
+
+// keepBuffer returns a response buffer to the pool unless it grew huge.
+func keepBuffer(bp *[]byte, b []byte) {
+	if cap(b) <= maxPooledResult {
+		*bp = b
+	}
 }
 
 // readBody reads a body of at most MaxBodyBytes.

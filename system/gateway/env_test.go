@@ -38,8 +38,9 @@ type echoBackend struct {
 	srv   *httptest.Server
 	mu    sync.Mutex
 	calls []seen
-	delay atomic.Int64 // nanoseconds to stall each call
-	fail  atomic.Value // string: "" | "isv" | "500" | "notjson"
+	delay atomic.Int64                  // nanoseconds to stall each call
+	gate  atomic.Pointer[chan struct{}] // when set, calls wait until it is closed
+	fail  atomic.Value                  // string: "" | "isv" | "500" | "notjson"
 }
 
 func newEchoBackend(t testing.TB) *echoBackend {
@@ -51,6 +52,13 @@ func newEchoBackend(t testing.TB) *echoBackend {
 		b.mu.Lock()
 		b.calls = append(b.calls, seen{Method: method, Form: r.PostForm, Headers: r.Header.Clone()})
 		b.mu.Unlock()
+		if g := b.gate.Load(); g != nil {
+			select {
+			case <-*g:
+			case <-r.Context().Done():
+				return
+			}
+		}
 		if d := time.Duration(b.delay.Load()); d > 0 {
 			select {
 			case <-time.After(d):

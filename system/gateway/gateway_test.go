@@ -179,26 +179,29 @@ func TestBackendFailures(t *testing.T) {
 // fails at once with code 10 rather than queueing.
 func TestSlowBackendCannotExhaustTheGateway(t *testing.T) {
 	e := newEnv(t)
-	e.backend.delay.Store(int64(time.Second))
-	call := demo(map[string]string{"method": "toplab.test.slow"})
+	gate := make(chan struct{})
+	e.backend.gate.Store(&gate) // the backend holds every call until released
+	call := demo(map[string]string{"method": "toplab.test.echo"})
 	results := make(chan *top.Error, 12)
 	for range 12 {
 		go func() { results <- e.post(call).Err }()
 	}
-	overloaded, timedOut := 0, 0
-	for range 12 {
+	// With 4 calls held by the backend (the bound), the other 8 fail at once.
+	for range 8 {
 		err := <-results
-		switch {
-		case err != nil && err.Code == top.CodeServiceUnavailable && err.SubCode == "isp.backend-overloaded":
-			overloaded++
-		case err != nil && err.SubCode == "isp.remote-service-timeout":
-			timedOut++
-		default:
-			t.Fatalf("unexpected %+v", err)
+		if err == nil || err.Code != top.CodeServiceUnavailable || err.SubCode != "isp.backend-overloaded" {
+			t.Fatalf("while the backend is stuck: %+v, want code 10 isp.backend-overloaded", err)
 		}
 	}
-	if overloaded < 8 || timedOut > 4 || e.backend.count() > 4 {
-		t.Fatalf("overloaded %d, timed out %d, backend saw %d; want the bound of 4 respected", overloaded, timedOut, e.backend.count())
+	waitUntil(t, "the 4 admitted calls to reach the backend", func() bool { return e.backend.count() == 4 })
+	close(gate)
+	for range 4 {
+		if err := <-results; err != nil {
+			t.Fatalf("a held call failed after release: %v", err)
+		}
+	}
+	if n := e.backend.count(); n != 4 {
+		t.Fatalf("backend saw %d calls, want the bound of 4", n)
 	}
 }
 

@@ -17,7 +17,8 @@ const DefaultMaxKeys = 1 << 20
 
 // LocalConfig configures a Local limiter; the zero value is usable.
 type LocalConfig struct {
-	// Clock tells the time; nil means the wall clock.
+	// Clock tells the time; nil means the wall clock. On the wall clock (nil
+	// or clock.Real) decisions read a 1 ms coarse clock (see coarseClock).
 	Clock clock.Clock
 	// MaxKeys bounds the counters of default rules (one per app or app x API
 	// pair seen); default DefaultMaxKeys. Cold counters are evicted first
@@ -31,12 +32,13 @@ type LocalConfig struct {
 
 // Local is the single-machine limiter.
 type Local struct {
-	clk   clock.Clock
-	rules atomic.Pointer[ruleset]
-	dyn   *otter.Cache[string, *counter]
-	bans  *bans
-	mu    sync.Mutex // serialises SetRules
-	stats stats
+	clk    clock.Clock
+	coarse *coarseClock // nil unless clk is the wall clock
+	rules  atomic.Pointer[ruleset]
+	dyn    *otter.Cache[string, *counter]
+	bans   *bans
+	mu     sync.Mutex // serialises SetRules
+	stats  stats
 }
 
 var (
@@ -58,6 +60,9 @@ func NewLocal(cfg LocalConfig) (*Local, error) {
 		return nil, fmt.Errorf("flowctl: counter cache: %w", err)
 	}
 	l := &Local{clk: clock.Or(cfg.Clock), dyn: dyn, bans: newBans()}
+	if _, real := l.clk.(clock.Real); real {
+		l.coarse = theCoarseClock()
+	}
 	l.rules.Store(compile(cfg.Rules, nil))
 	return l, nil
 }
@@ -85,13 +90,33 @@ func (l *Local) Allow(_ context.Context, k Key) Decision {
 	if p.n == 0 {
 		return allowed
 	}
-	return l.decide(rs, k, &p, l.clk.Now().UnixNano())
+	return l.decide(rs, k, &p, l.now())
+}
+
+// now is the decision time in Unix nanoseconds.
+func (l *Local) now() int64 {
+	if c := l.coarse; c != nil {
+		if n, ok := c.coarse(); ok {
+			return n
+		}
+	}
+	return l.preciseNow()
+}
+
+func (l *Local) preciseNow() int64 {
+	if l.coarse != nil {
+		return l.coarse.precise()
+	}
+	return l.clk.Now().UnixNano()
 }
 
 // decide checks every window of p first and counts only when all pass; if a
 // window fills between the check and the count (a concurrent call took the
 // last unit), the units already taken are given back.
 func (l *Local) decide(rs *ruleset, k Key, p *plan, now int64) Decision {
+	if p.n == 1 {
+		return l.decideOne(rs, k, &p.c[0], now)
+	}
 	var (
 		ctrs  [maxChecks]*counter
 		spans [maxChecks]span
@@ -133,6 +158,26 @@ func (l *Local) decide(rs *ruleset, k Key, p *plan, now int64) Decision {
 			}
 			return l.refuse(c, spans[i].end, now)
 		}
+	}
+	return allowed
+}
+
+// decideOne is decide on one window: its check-and-count is one step, which
+// consumes nothing when it refuses.
+func (l *Local) decideOne(rs *ruleset, k Key, c *check, now int64) Decision {
+	sp := rs.days.spanOf(c.win, now)
+	var ok bool
+	if c.gs != nil {
+		_, ok = c.gs.tryAdd(c.gl, c.gi, sp.id, c.limit)
+	} else {
+		ctr := c.c
+		if ctr == nil {
+			ctr = l.counterOf(c, k)
+		}
+		_, ok = ctr.tryAdd(sp.id, c.limit)
+	}
+	if !ok {
+		return l.refuse(c, sp.end, now)
 	}
 	return allowed
 }

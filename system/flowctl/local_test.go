@@ -3,6 +3,7 @@ package flowctl
 import (
 	"context"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -257,5 +258,40 @@ func TestLocalConcurrentCallsAdmitExactlyTheLimit(t *testing.T) {
 	// Each app is held to 700 a day; together they may not pass 1000 a second.
 	if admitted["a"]+admitted["b"] != 1000 || admitted["a"] > 700 || admitted["b"] > 700 {
 		t.Fatalf("admitted %v, want a+b = 1000 with each <= 700", admitted)
+	}
+}
+
+// With one window the check and the count are one CAS (decideOne): many
+// goroutines still admit exactly the limit, on explicit, default and grouped
+// counters.
+func TestLocalOneWindowConcurrentCallsAdmitExactlyTheLimit(t *testing.T) {
+	const limit = 500
+	tests := []struct {
+		name  string
+		rules Rules
+	}{
+		{"explicit", Rules{APIs: map[string]APIRule{"x": {PerSecond: limit}}}},
+		{"default", Rules{DefaultApp: AppRule{PerDay: limit}}},
+		{"grouped", Rules{APIs: map[string]APIRule{"x": {PerSecond: limit, Groups: []Group{{Name: "default", Ratio: 1, Priority: 1}}}}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := newTestLocal(t, clock.NewFake(at(2026, 11, 11, 10, 0, 0, 0)), &tc.rules)
+			var admitted atomic.Int64
+			var wg sync.WaitGroup
+			for range 8 {
+				wg.Go(func() {
+					for range 200 {
+						if l.Allow(context.Background(), Key{App: "a", API: "x"}).Allowed {
+							admitted.Add(1)
+						}
+					}
+				})
+			}
+			wg.Wait()
+			if n := admitted.Load(); n != limit {
+				t.Fatalf("admitted %d of 1600, want exactly %d", n, limit)
+			}
+		})
 	}
 }

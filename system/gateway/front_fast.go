@@ -29,9 +29,12 @@ func (g *Gateway) FastServer(readTimeout time.Duration) *fasthttp.Server {
 		ReadTimeout:           readTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           120 * time.Second,
-		MaxRequestBodySize:    int(g.cfg.MaxBodyBytes),
-		ReadBufferSize:        16 << 10, // the largest request header
-		Logger:                fastLogger{g},
+		// Bodies up to 4x the limit are read in full and refused with code 43:
+		// closing on a client still sending would reset its connection before
+		// it reads the answer. Larger ones are cut off by fasthttp.
+		MaxRequestBodySize: int(4 * g.cfg.MaxBodyBytes),
+		ReadBufferSize:     16 << 10, // the largest request header
+		Logger:             fastLogger{g},
 	}
 }
 
@@ -40,6 +43,9 @@ func (g *Gateway) serveFast(ctx *fasthttp.RequestCtx) {
 		method: string(ctx.Method()), path: string(ctx.Path()), query: string(ctx.URI().QueryString()),
 		body: ctx.PostBody(), contentType: string(ctx.Request.Header.ContentType()),
 		separator: string(ctx.Request.Header.Peek(top.SeparatorHeader)), remote: fastRemote(ctx),
+	}
+	if int64(len(in.body)) > g.cfg.MaxBodyBytes {
+		in.body, in.bodyErr = nil, bodyTooLarge(g.cfg.MaxBodyBytes)
 	}
 	g.writeFast(ctx, &in)
 }

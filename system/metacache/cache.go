@@ -18,7 +18,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/maypok86/otter/v2"
 	"github.com/redis/rueidis"
 
 	"github.com/toplab/toplab/system/clock"
@@ -49,6 +48,8 @@ type Config struct {
 	BloomFP      float64       // default 0.01
 	RedisPrefix  string        // default "toplab:meta:"
 	Logger       *slog.Logger
+
+	executor func(func()) // runs background refreshes; default a goroutine each; tests record them
 }
 
 func (c *Config) defaults() {
@@ -74,6 +75,9 @@ func (c *Config) defaults() {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.executor == nil {
+		c.executor = func(f func()) { go f() }
+	}
 }
 
 func setDur(d *time.Duration, def time.Duration) {
@@ -93,12 +97,16 @@ type Cache struct {
 	cfg    Config
 	stats  *Stats
 	bloom  *bloomSet
-	coarse *otter.CoarseClock
+	coarse *coarseClock // stopped (reads 0) when custom is set
+	custom clock.Clock  // the configured clock unless it is the wall clock
 
 	apps     *level[meta.App]
 	apis     *level[meta.API]
 	sessions *level[meta.Session]
 	packages *level[meta.Package]
+
+	sweepStop, sweepDone chan struct{} // nil until the sweeper starts
+	closeOnce            sync.Once
 
 	rulesMu   sync.Mutex
 	rules     []meta.FlowRule
@@ -113,37 +121,49 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 		return nil, errors.New("metacache: no store")
 	}
 	cfg.defaults()
-	c := &Cache{cfg: cfg, stats: newStats(), bloom: newBloomSet(cfg.BloomKeys, cfg.BloomFP), coarse: otter.NewCoarseClock(10 * time.Millisecond)}
+	c := &Cache{cfg: cfg, stats: newStats(), bloom: newBloomSet(cfg.BloomKeys, cfg.BloomFP)}
+	if _, real := cfg.Clock.(clock.Real); real {
+		c.coarse = newCoarseClock(10 * time.Millisecond)
+	} else {
+		c.coarse, c.custom = stoppedCoarseClock(), cfg.Clock
+	}
 	c.apps = newLevel[meta.App](c, c.bloom)
 	c.sessions = newLevel[meta.Session](c, c.bloom)
 	c.apis = newLevel[meta.API](c, nil)
 	c.packages = newLevel[meta.Package](c, nil)
 	if err := c.fillBloom(ctx); err != nil {
+		c.Close()
 		return nil, err
 	}
 	if err := c.reloadRules(ctx); err != nil {
+		c.Close()
 		return nil, err
 	}
+	c.startSweeper()
 	if cfg.Coord != nil {
 		subCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 		c.cancelSub = cancel
 		if err := cfg.Coord.Subscribe(subCtx, Topic, c.onNotice); err != nil {
 			cancel()
+			c.Close()
 			return nil, fmt.Errorf("metacache: subscribe: %w", err)
 		}
 	}
 	return c, nil
 }
 
-// Close stops listening for changes.
+// Close stops listening for changes and the cache's goroutines.
 func (c *Cache) Close() {
-	if c.cancelSub != nil {
-		c.cancelSub()
-	}
-	for _, l := range []interface{ stop() }{c.apps, c.apis, c.sessions, c.packages} {
-		l.stop()
-	}
-	c.coarse.Stop()
+	c.closeOnce.Do(func() {
+		if c.cancelSub != nil {
+			c.cancelSub()
+		}
+		if c.sweepStop != nil {
+			close(c.sweepStop)
+			<-c.sweepDone
+		}
+		c.coarse.Stop()
+	})
 }
 
 func (c *Cache) fillBloom(ctx context.Context) error {
@@ -157,19 +177,27 @@ func (c *Cache) fillBloom(ctx context.Context) error {
 }
 
 // App returns the app with key, or an error wrapping meta.ErrNotFound.
-func (c *Cache) App(ctx context.Context, key string) (meta.App, error) { return c.apps.get(ctx, key) }
+func (c *Cache) App(ctx context.Context, key string) (meta.App, error) {
+	e, err := c.apps.get(ctx, key)
+	return e.v, err
+}
 
 // API returns the API named name.
-func (c *Cache) API(ctx context.Context, name string) (meta.API, error) { return c.apis.get(ctx, name) }
+func (c *Cache) API(ctx context.Context, name string) (meta.API, error) {
+	e, err := c.apis.get(ctx, name)
+	return e.v, err
+}
 
 // Session returns the session with key.
 func (c *Cache) Session(ctx context.Context, key string) (meta.Session, error) {
-	return c.sessions.get(ctx, key)
+	e, err := c.sessions.get(ctx, key)
+	return e.v, err
 }
 
 // Package returns the permission package named name.
 func (c *Cache) Package(ctx context.Context, name string) (meta.Package, error) {
-	return c.packages.get(ctx, name)
+	e, err := c.packages.get(ctx, name)
+	return e.v, err
 }
 
 // FlowRules returns every flow rule.
@@ -255,6 +283,24 @@ func (c *Cache) onNotice(n coord.Notice) {
 			c.cfg.Logger.Warn("metacache: re-read bloom filter", "err", err)
 		}
 	}
+}
+
+// nowNano is the cache's time in Unix nanoseconds: on the wall clock the
+// coarse clock's, read without a call; else the configured clock's.
+func (c *Cache) nowNano() int64 {
+	if n := c.coarse.now.Load(); n != 0 {
+		return n
+	}
+	return c.slowNano()
+}
+
+// slowNano is nowNano on a configured clock (the coarse clock then never
+// runs) or after Close.
+func (c *Cache) slowNano() int64 {
+	if c.custom == nil {
+		return c.coarse.nowNano()
+	}
+	return c.custom.Now().UnixNano()
 }
 
 // jittered spreads d by ±Jitter so entries loaded together expire apart.

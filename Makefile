@@ -8,6 +8,9 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 COMMIT    ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
 LDFLAGS   := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 TEST_TIMEOUT ?= 15m
+# TESTFLAGS adds go test flags; CI passes -count=1 so results cached from an
+# earlier run (blind to Docker and servers) are never reported as passing.
+TESTFLAGS ?=
 # Debian packages for the Docker, image, benchmark and comparison targets.
 DEB_PACKAGES := docker.io debootstrap wrk nginx-light
 
@@ -25,7 +28,7 @@ up: build ## start the reference system on 127.0.0.1 (gateway :8800) with the de
 	$(BIN) up
 
 test: ## run every test with -race; Docker tests skip loudly without a daemon (fail with TOPLAB_REQUIRE_INTEGRATION=1)
-	$(GO) test -race -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
 
 test-short: ## run the tests that need no Docker (-short)
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...

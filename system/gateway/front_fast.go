@@ -53,7 +53,9 @@ func (g *Gateway) serveFast(ctx *fasthttp.RequestCtx) {
 func (g *Gateway) writeFast(ctx *fasthttp.RequestCtx, in *request) {
 	bp := respPool.Get().(*[]byte)
 	defer respPool.Put(bp)
-	out := g.handle(ctx, in, (*bp)[:0])
+	// Not ctx itself: a RequestCtx is recycled when the handler returns, and
+	// contexts derived from it (cache loads, for one) may outlive the call.
+	out := g.handle(context.Background(), in, (*bp)[:0])
 	if out.notFound {
 		ctx.Error("404 page not found", fasthttp.StatusNotFound)
 		return

@@ -140,17 +140,10 @@ func (d *delayer) draw(m latencyModel) time.Duration {
 	return m.sample(d.rng)
 }
 
-// wait blocks for dur on the clock or until ctx ends.
+// wait blocks for dur on the clock or until ctx ends; no latency never fails.
 func (d *delayer) wait(ctx context.Context, dur time.Duration) error {
 	if dur <= 0 {
 		return nil
 	}
-	t := d.clock.NewTimer(dur)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Wait(ctx, d.clock, dur)
 }

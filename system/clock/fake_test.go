@@ -150,3 +150,31 @@ func TestOrDefaultsToReal(t *testing.T) {
 		t.Fatal("Or(f) did not return f")
 	}
 }
+
+func TestWaitFollowsTheClockAndTheContext(t *testing.T) {
+	f := clock.NewFake(epoch)
+	done := make(chan error, 1)
+	go func() { done <- clock.Wait(context.Background(), f, time.Minute) }()
+	if err := f.BlockUntil(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Advance(time.Minute)
+	if err := <-done; err != nil {
+		t.Fatalf("Wait after the clock moved: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() { done <- clock.Wait(ctx, f, time.Hour) }()
+	if err := f.BlockUntil(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	cancel()
+	if err := <-done; err != context.Canceled {
+		t.Fatalf("Wait after cancel = %v", err)
+	}
+	if f.Waiters() != 0 {
+		t.Fatalf("Wait left %d timers armed", f.Waiters())
+	}
+	if err := clock.Wait(ctx, f, 0); err != context.Canceled {
+		t.Fatalf("zero Wait on a done context = %v", err)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/toplab/toplab/system/clock"
 	"github.com/toplab/toplab/system/top"
 )
 
@@ -152,15 +153,5 @@ func (c *Client) withRetry(ctx context.Context, method string, idempotent bool, 
 
 // wait blocks for d on the client's clock, or until ctx ends.
 func (c *Client) wait(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := c.clock.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return clock.Wait(ctx, c.clock, d)
 }

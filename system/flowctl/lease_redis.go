@@ -49,20 +49,13 @@ func (l *Leased) long(w window) bool {
 // offset, window seconds (0 = local day), limit, node, calls in the last
 // interval, 1 for a top-up, cap (0 = none), ms after which a report is stale.
 // Returns {window id, ms left in it, granted, nodes reporting}.
-var acquireScript = rueidis.NewLuaScript(`
+var acquireScript = rueidis.NewLuaScript(luaWindow + `
 local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local nowms = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
 local off, win, lim = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local rate, topup, cap, stale = tonumber(ARGV[5]), ARGV[6] == '1', tonumber(ARGV[7]), tonumber(ARGV[8])
-local id, e
-if win == 0 then
-  id = math.floor((sec + off) / 86400)
-  e = ((id + 1) * 86400 - off) * 1000
-else
-  id = math.floor(sec / win)
-  e = (id + 1) * win * 1000
-end
+local id, e = window(sec, off, win)
 local v = redis.call('HMGET', KEYS[1], 'w', 'g')
 local g = 0
 if tonumber(v[1]) == id then

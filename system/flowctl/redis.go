@@ -168,6 +168,20 @@ func (c *cluster) setRules(r *Rules) error {
 
 // heartbeatScript registers the node with Redis time and counts the nodes
 // seen within the stale period.
+// luaWindow is the window arithmetic the exact and leased scripts share: the
+// window a Redis second falls in (win seconds long, or the local day at UTC
+// offset off when win is 0) and the millisecond at which that window ends.
+const luaWindow = `
+local function window(sec, off, win)
+  if win == 0 then
+    local id = math.floor((sec + off) / 86400)
+    return id, ((id + 1) * 86400 - off) * 1000
+  end
+  local id = math.floor(sec / win)
+  return id, (id + 1) * win * 1000
+end
+`
+
 var heartbeatScript = rueidis.NewLuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)

@@ -58,7 +58,7 @@ func (e *RedisExact) Close() { e.close(nil) }
 // (-1 = none), the number m of higher-priority groups and m pairs (group
 // index, reservation). Returns {0, 0} when counted, else {i, ms until key i's
 // window ends} for the first window that refused.
-var exactScript = rueidis.NewLuaScript(`
+var exactScript = rueidis.NewLuaScript(luaWindow + `
 local t = redis.call('TIME')
 local sec = tonumber(t[1])
 local nowms = sec * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -68,14 +68,7 @@ local ids, ends, fresh, gf = {}, {}, {}, {}
 for i = 1, #KEYS do
   local win, lim, gi, m = tonumber(ARGV[p]), tonumber(ARGV[p + 1]), tonumber(ARGV[p + 2]), tonumber(ARGV[p + 3])
   p = p + 4
-  local id, e
-  if win == 0 then
-    id = math.floor((sec + off) / 86400)
-    e = ((id + 1) * 86400 - off) * 1000
-  else
-    id = math.floor(sec / win)
-    e = (id + 1) * win * 1000
-  end
+  local id, e = window(sec, off, win)
   ids[i], ends[i] = id, e
   local v = redis.call('HMGET', KEYS[i], 'w', 'c')
   local cur = tonumber(v[1]) == id

@@ -155,10 +155,12 @@ func (g *Gateway) serveRest(ctx context.Context, in *request, dst []byte) reply 
 		err = top.Errorf(top.CodeHTTPActionNotAllowed, "", "use GET or POST")
 	}
 	if err == nil {
-		if c.Top.Format != top.FormatJSON {
-			c.Top.Format = sniffFormat(string(c.Body))
-		}
 		err = g.rest.run(ctx, c)
+	}
+	if err != nil && c.Top.Format != top.FormatJSON {
+		// Only a failed call may not have read its format: sniff the body
+		// then, not on every call (the copy is the body's size).
+		c.Top.Format = sniffFormat(string(c.Body))
 	}
 	return reply{contentType: contentType(c.Top.Format), requestID: c.RequestID, body: g.render(dst, c, err)}
 }

@@ -122,6 +122,7 @@ func testBadInputGetsProtocolErrors(t *testing.T, e *env) {
 		{"duplicate across query and body", http.MethodPost, "format=json&app_key=x", "application/x-www-form-urlencoded", good, top.CodeParameterError, "isv.duplicate-parameter"},
 		{"invalid utf-8", http.MethodGet, good + "&q=%ff%fe", "", "", top.CodeParameterError, "isv.invalid-encoding"},
 		{"malformed escape", http.MethodGet, "format=json&q=%zz", "", "", top.CodeParameterError, "isv.malformed-parameter"},
+		{"format only in a bad body", http.MethodPost, "", "application/x-www-form-urlencoded", "format=json&q=%zz", top.CodeParameterError, "isv.malformed-parameter"},
 		{"json body", http.MethodPost, "format=json", "application/json", "{}", top.CodeParameterError, "isv.unsupported-content-type"},
 		{"oversized body", http.MethodPost, "format=json", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", 2<<20), top.CodeParameterError, "isv.request-too-large"},
 	}

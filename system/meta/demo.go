@@ -56,6 +56,9 @@ func DemoTenant(now time.Time) []Object {
 		pkg.APIs[api.Name] = privacyLevel
 		objs = append(objs, api)
 	}
+	for _, api := range TMCAPIs() { // their API objects come with DemoMessaging
+		pkg.APIs[api.Name] = privacyLevel
+	}
 	return append(objs, pkg,
 		App{Key: DemoAppKey, Secret: DemoSecret, Name: "toplab demo app", Status: AppActive, Packages: []string{DemoPackage}},
 		Session{Key: DemoSession, AppKey: DemoAppKey, UserID: DemoSellerID, UserNick: DemoSeller, Expires: now.AddDate(10, 0, 0)},

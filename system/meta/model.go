@@ -33,7 +33,7 @@ const (
 )
 
 // Kinds lists every kind.
-var Kinds = []Kind{KindApp, KindAPI, KindPackage, KindSession, KindFlowRule, KindTopic, KindTopicPermit, KindProducer, KindSellerWorker}
+var Kinds = []Kind{KindApp, KindAPI, KindPackage, KindSession, KindFlowRule, KindTopic, KindTopicPermit, KindProducer, KindSellerWorker, KindSubscription, KindCursor}
 
 // Object is a metadata object.
 type Object interface {

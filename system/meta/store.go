@@ -138,6 +138,10 @@ func NewObject(k Kind) (Object, bool) {
 		return &TopicPermit{}, true
 	case KindProducer:
 		return &Producer{}, true
+	case KindSubscription:
+		return &Subscription{}, true
+	case KindCursor:
+		return &Cursor{}, true
 	case KindSellerWorker:
 		return &SellerWorker{}, true
 	}

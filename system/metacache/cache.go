@@ -104,6 +104,11 @@ type Cache struct {
 	apis     *level[meta.API]
 	sessions *level[meta.Session]
 	packages *level[meta.Package]
+	// the message service's objects
+	permits       *level[meta.TopicPermit]
+	producers     *level[meta.Producer]
+	topics        *level[meta.Topic]
+	subscriptions *level[meta.Subscription]
 
 	sweepStop, sweepDone chan struct{} // nil until the sweeper starts
 	closeOnce            sync.Once
@@ -111,6 +116,7 @@ type Cache struct {
 	rulesMu   sync.Mutex
 	rules     []meta.FlowRule
 	onRules   []func([]meta.FlowRule)
+	onChange  map[meta.Kind][]func(string)
 	cancelSub context.CancelFunc
 }
 
@@ -131,6 +137,10 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	c.sessions = newLevel[meta.Session](c, c.bloom)
 	c.apis = newLevel[meta.API](c, nil)
 	c.packages = newLevel[meta.Package](c, nil)
+	c.permits = newLevel[meta.TopicPermit](c, nil)
+	c.producers = newLevel[meta.Producer](c, nil)
+	c.topics = newLevel[meta.Topic](c, nil)
+	c.subscriptions = newLevel[meta.Subscription](c, nil)
 	if err := c.fillBloom(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -198,6 +208,41 @@ func (c *Cache) Session(ctx context.Context, key string) (meta.Session, error) {
 func (c *Cache) Package(ctx context.Context, name string) (meta.Package, error) {
 	e, err := c.packages.get(ctx, name)
 	return e.v, err
+}
+
+// Permit returns the permit of seller for app.
+func (c *Cache) Permit(ctx context.Context, appKey, seller string) (meta.TopicPermit, error) {
+	e, err := c.permits.get(ctx, meta.PermitID(appKey, seller))
+	return e.v, err
+}
+
+// Producer returns the publishing rights of app.
+func (c *Cache) Producer(ctx context.Context, appKey string) (meta.Producer, error) {
+	e, err := c.producers.get(ctx, appKey)
+	return e.v, err
+}
+
+// Topic returns the topic named name.
+func (c *Cache) Topic(ctx context.Context, name string) (meta.Topic, error) {
+	e, err := c.topics.get(ctx, name)
+	return e.v, err
+}
+
+// Subscription returns the message subscription of app.
+func (c *Cache) Subscription(ctx context.Context, appKey string) (meta.Subscription, error) {
+	e, err := c.subscriptions.get(ctx, appKey)
+	return e.v, err
+}
+
+// OnChange calls fn after every change notice of kind (also KindBulk), from
+// the notice goroutine, e.g. to rebuild an index of all objects of a kind.
+func (c *Cache) OnChange(kind meta.Kind, fn func(id string)) {
+	c.rulesMu.Lock()
+	defer c.rulesMu.Unlock()
+	if c.onChange == nil {
+		c.onChange = map[meta.Kind][]func(string){}
+	}
+	c.onChange[kind] = append(c.onChange[kind], fn)
 }
 
 // FlowRules returns every flow rule.
@@ -274,6 +319,14 @@ func (c *Cache) onNotice(n coord.Notice) {
 		c.apis.changed(ctx, ch.ID)
 	case meta.KindPackage:
 		c.packages.changed(ctx, ch.ID)
+	case meta.KindTopicPermit:
+		c.permits.changed(ctx, ch.ID)
+	case meta.KindProducer:
+		c.producers.changed(ctx, ch.ID)
+	case meta.KindTopic:
+		c.topics.changed(ctx, ch.ID)
+	case meta.KindSubscription:
+		c.subscriptions.changed(ctx, ch.ID)
 	case meta.KindFlowRule:
 		if err := c.reloadRules(ctx); err != nil {
 			c.cfg.Logger.Warn("metacache: reload flow rules", "err", err)
@@ -282,6 +335,12 @@ func (c *Cache) onNotice(n coord.Notice) {
 		if err := c.fillBloom(ctx); err != nil {
 			c.cfg.Logger.Warn("metacache: re-read bloom filter", "err", err)
 		}
+	}
+	c.rulesMu.Lock()
+	fns := c.onChange[ch.Kind]
+	c.rulesMu.Unlock()
+	for _, fn := range fns {
+		fn(ch.ID)
 	}
 }
 

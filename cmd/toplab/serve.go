@@ -25,6 +25,7 @@ func roles() map[string]role {
 		"gateway": {"the TOP API gateway (/router/rest, /router/batch)", serveGateway},
 		"backend": {"the trade, item and user centres behind the gateway", serveBackend},
 		"proxy":   {"an httputil.ReverseProxy with a tuned transport (a benchmark baseline)", serveProxy},
+		"push":    {"the message service (TMC over WebSocket, REST pull, the change-log feeder)", servePush},
 	}
 }
 

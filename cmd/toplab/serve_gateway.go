@@ -75,7 +75,7 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8800", "API address")
 	var backends multiFlag
-	fs.Var(&backends, "backend", "backend route as name=url (repeatable; default trade, item and user at http://127.0.0.1:8801)")
+	fs.Var(&backends, "backend", "backend route as name=url (repeatable; default trade, item and user at http://127.0.0.1:8801, tmc at http://127.0.0.1:8812)")
 	maxBody := fs.Int64("max-body", 1<<20, "largest request body in bytes")
 	maxItems := fs.Int("max-batch-items", 50, "most items in one batch")
 	timeout := fs.Duration("timeout", 3*time.Second, "backend call timeout for APIs that set none")
@@ -164,7 +164,8 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 // parseBackends reads name=url routes; none means the reference backend node.
 func parseBackends(specs []string) (map[string]gateway.BackendConfig, error) {
 	if len(specs) == 0 {
-		specs = []string{meta.BackendTrade + "=http://127.0.0.1:8801", meta.BackendItem + "=http://127.0.0.1:8801", meta.BackendUser + "=http://127.0.0.1:8801"}
+		specs = []string{meta.BackendTrade + "=http://127.0.0.1:8801", meta.BackendItem + "=http://127.0.0.1:8801", meta.BackendUser + "=http://127.0.0.1:8801",
+			meta.BackendTMC + "=http://127.0.0.1:8812"}
 	}
 	out := map[string]gateway.BackendConfig{}
 	for _, s := range specs {

@@ -27,15 +27,18 @@ const upStateFile = "up.json"
 // upPorts are the documented default ports, or free ones with -ports auto.
 type upPorts struct {
 	gateway, gatewayAdmin, backend, backendAdmin int
+	pushWS, pushInternal, pushAdmin              [2]int
 }
 
 func pickPorts(mode string) (upPorts, error) {
 	switch mode {
 	case "fixed":
-		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801, backendAdmin: 8891}, nil
+		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801, backendAdmin: 8891,
+			pushWS: [2]int{8810, 8811}, pushInternal: [2]int{8812, 8813}, pushAdmin: [2]int{8892, 8893}}, nil
 	case "auto":
 		var p upPorts
-		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend, &p.backendAdmin} {
+		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend, &p.backendAdmin, &p.pushWS[0], &p.pushWS[1],
+			&p.pushInternal[0], &p.pushInternal[1], &p.pushAdmin[0], &p.pushAdmin[1]} {
 			port, err := testenv.FreePort()
 			if err != nil {
 				return p, err
@@ -93,6 +96,9 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 		"gateway admin": "http://127.0.0.1:" + strconv.Itoa(ports.gatewayAdmin),
 		"backend":       backendURL,
 		"backend admin": "http://127.0.0.1:" + strconv.Itoa(ports.backendAdmin),
+		"push":          "ws://127.0.0.1:" + strconv.Itoa(ports.pushWS[0]) + "/",
+		"push (2nd)":    "ws://127.0.0.1:" + strconv.Itoa(ports.pushWS[1]) + "/",
+		"push admin":    "http://127.0.0.1:" + strconv.Itoa(ports.pushAdmin[0]),
 	}}
 	if err := writeUpState(abs, st); err != nil {
 		return err
@@ -105,33 +111,45 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 }
 
 // upSpec is the reference system on the embedded default: local processes
-// sharing SQLite files in dir.
+// sharing SQLite files in dir: the backend, two push nodes and the gateway.
 func upSpec(self, dir string, p upPorts) testenv.Spec {
 	backendURL := "http://127.0.0.1:" + strconv.Itoa(p.backend)
-	return testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{
-		{
-			Name:       "backend",
-			Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}"},
-			Ports:      []string{"http", "admin"},
-			FixedPorts: map[string]int{"http": p.backend, "admin": p.backendAdmin},
-			Health:     "http://127.0.0.1:${port:admin}/healthz",
-		},
-		{
-			Name: "gateway",
-			Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
-				"-data", dir, "-backend", meta.BackendTrade + "=" + backendURL, "-backend", meta.BackendItem + "=" + backendURL,
-				"-backend", meta.BackendUser + "=" + backendURL},
-			Ports:      []string{"http", "admin"},
-			FixedPorts: map[string]int{"http": p.gateway, "admin": p.gatewayAdmin},
-			Health:     "http://127.0.0.1:${port:admin}/healthz",
-		},
+	tmcURL := "http://127.0.0.1:" + strconv.Itoa(p.pushInternal[0])
+	nodes := []testenv.NodeSpec{{
+		Name:       "backend",
+		Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}"},
+		Ports:      []string{"http", "admin"},
+		FixedPorts: map[string]int{"http": p.backend, "admin": p.backendAdmin},
+		Health:     "http://127.0.0.1:${port:admin}/healthz",
 	}}
+	for i := range 2 {
+		id := "push-" + strconv.Itoa(i)
+		nodes = append(nodes, testenv.NodeSpec{
+			Name: id,
+			Command: []string{self, "serve", "push", "-id", id, "-nodes", "push-0,push-1",
+				"-ws", "127.0.0.1:${port:ws}", "-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}",
+				"-data", dir, "-store-dir", "${data}/messages", "-trade", backendURL},
+			Ports:      []string{"ws", "internal", "admin"},
+			FixedPorts: map[string]int{"ws": p.pushWS[i], "internal": p.pushInternal[i], "admin": p.pushAdmin[i]},
+			Health:     "http://127.0.0.1:${port:admin}/healthz",
+		})
+	}
+	nodes = append(nodes, testenv.NodeSpec{
+		Name: "gateway",
+		Command: []string{self, "serve", "gateway", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}",
+			"-data", dir, "-backend", meta.BackendTrade + "=" + backendURL, "-backend", meta.BackendItem + "=" + backendURL,
+			"-backend", meta.BackendUser + "=" + backendURL, "-backend", meta.BackendTMC + "=" + tmcURL},
+		Ports:      []string{"http", "admin"},
+		FixedPorts: map[string]int{"http": p.gateway, "admin": p.gatewayAdmin},
+		Health:     "http://127.0.0.1:${port:admin}/healthz",
+	})
+	return testenv.Spec{Dir: dir, Nodes: nodes}
 }
 
 func printUp(env *cliEnv, st upState) {
 	w := env.stdout
 	fmt.Fprintln(w, "toplab is up:")
-	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend", "backend admin"} {
+	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend", "backend admin", "push", "push (2nd)", "push admin"} {
 		fmt.Fprintf(w, "  %-14s %s\n", k, st.Endpoints[k])
 	}
 	for _, n := range st.Nodes {

@@ -26,7 +26,7 @@ func seedDemo(ctx context.Context, dir string) error {
 		return err
 	}
 	defer st.Close()
-	for _, o := range meta.DemoTenant(time.Now()) {
+	for _, o := range append(meta.DemoTenant(time.Now()), meta.DemoMessaging()...) {
 		if _, err := meta.Put(ctx, st, o); err != nil {
 			return fmt.Errorf("seed demo tenant: %w", err)
 		}

@@ -1,0 +1,248 @@
+package push
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/toplab/toplab/system/tmc"
+)
+
+// source is where a holder leases a queue's messages: the owner in this
+// process, or another node's owner over the internal API.
+type source interface {
+	Lease(ctx context.Context, queue string, max int, wait time.Duration) ([]Leased, error)
+	Confirm(ctx context.Context, queue string, ids []int64) (int, error)
+	Release(ctx context.Context, queue string, ids []int64) error
+}
+
+// localSource is the owner of this node as a source.
+type localSource struct{ o *Owner }
+
+func (s localSource) Lease(ctx context.Context, queue string, max int, wait time.Duration) ([]Leased, error) {
+	return s.o.Lease(ctx, queue, max, wait)
+}
+func (s localSource) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
+	return s.o.Confirm(ctx, queue, ids)
+}
+func (s localSource) Release(_ context.Context, queue string, ids []int64) error {
+	s.o.Release(queue, ids)
+	return nil
+}
+
+// leaseBatch bounds one lease call.
+const leaseBatch = 256
+
+// dispatcher feeds one queue's messages to this node's connections of that
+// queue: it leases as many as their free window slots, spreads them round
+// robin, and batches their confirms back to the owner.
+type dispatcher struct {
+	queue string
+	src   source
+	hub   *hub
+
+	mu         sync.Mutex
+	sessions   []*session
+	rr         int
+	running    bool // a lease loop is running
+	again      bool // something changed while it ran
+	confirms   []int64
+	confirming bool
+	releases   []int64
+}
+
+// kick makes sure a lease loop runs soon.
+func (d *dispatcher) kick() {
+	d.mu.Lock()
+	if d.running {
+		d.again = true
+		d.mu.Unlock()
+		return
+	}
+	d.running = true
+	d.mu.Unlock()
+	go d.run()
+}
+
+func (d *dispatcher) run() {
+	ctx := context.Background()
+	for {
+		now := d.hub.clock.Now().UnixMilli()
+		d.mu.Lock()
+		d.again = false
+		free := 0
+		for _, s := range d.sessions {
+			free += s.free(now, d.hub.window)
+		}
+		d.mu.Unlock()
+		got := 0
+		if free > 0 {
+			msgs, err := d.src.Lease(ctx, d.queue, min(free, leaseBatch), 0)
+			if err != nil {
+				d.hub.stats.LeaseErrors.Add(1)
+				d.hub.log.LogAttrs(ctx, slog.LevelWarn, "push: lease", slog.String("queue", d.queue), slog.Any("err", err))
+			}
+			got = len(msgs)
+			d.deliver(msgs)
+			if err == nil && got == min(free, leaseBatch) {
+				continue // there may be more
+			}
+		}
+		d.mu.Lock()
+		if !d.again {
+			d.running = false
+			d.mu.Unlock()
+			d.flushReleases(ctx)
+			return
+		}
+		d.mu.Unlock()
+	}
+}
+
+// deliver assigns leased messages to sessions with free slots and sends them.
+func (d *dispatcher) deliver(msgs []Leased) {
+	if len(msgs) == 0 {
+		return
+	}
+	now := d.hub.clock.Now().UnixMilli()
+	type send struct {
+		s *session
+		l *Leased
+	}
+	sends := make([]send, 0, len(msgs))
+	d.mu.Lock()
+	for i := range msgs {
+		s := d.nextFree(now)
+		if s == nil {
+			d.releases = append(d.releases, msgs[i].ID)
+			continue
+		}
+		s.track(msgs[i].ID, msgs[i].Deadline)
+		sends = append(sends, send{s, &msgs[i]})
+	}
+	d.mu.Unlock()
+	for _, x := range sends {
+		if err := x.s.sendMessage(x.l, now); err != nil {
+			d.hub.stats.SendErrors.Add(1) // the connection closes; its leases are released then
+		}
+	}
+}
+
+// nextFree picks the next session round robin that has a free slot; the
+// caller holds mu.
+func (d *dispatcher) nextFree(now int64) *session {
+	for range d.sessions {
+		d.rr = (d.rr + 1) % len(d.sessions)
+		if s := d.sessions[d.rr]; s.free(now, d.hub.window) > 0 {
+			return s
+		}
+	}
+	return nil
+}
+
+// confirm records a client's confirm of id and frees its slot.
+func (d *dispatcher) confirm(s *session, id int64) {
+	d.mu.Lock()
+	known := s.untrack(id)
+	d.confirms = append(d.confirms, id)
+	start := !d.confirming
+	d.confirming = true
+	d.mu.Unlock()
+	if !known {
+		d.hub.stats.ConfirmsUnknown.Add(1)
+	}
+	if start {
+		go d.flushConfirms()
+	}
+	if known {
+		d.kick()
+	}
+}
+
+// flushConfirms sends the waiting confirms to the owner, in batches, until
+// none is left.
+func (d *dispatcher) flushConfirms() {
+	ctx := context.Background()
+	for {
+		d.mu.Lock()
+		ids := d.confirms
+		d.confirms = nil
+		if len(ids) == 0 {
+			d.confirming = false
+			d.mu.Unlock()
+			return
+		}
+		d.mu.Unlock()
+		n, err := d.src.Confirm(ctx, d.queue, ids)
+		if err != nil {
+			// Not confirmed: the owner redelivers them, the client dedupes.
+			d.hub.stats.ConfirmErrors.Add(1)
+			d.hub.log.Warn("push: confirm", "queue", d.queue, "ids", len(ids), "err", err)
+			continue
+		}
+		d.hub.stats.Confirmed.Add(int64(n))
+	}
+}
+
+// add attaches a session that finished its handshake.
+func (d *dispatcher) add(s *session) {
+	d.mu.Lock()
+	d.sessions = append(d.sessions, s)
+	d.mu.Unlock()
+	d.kick()
+}
+
+// remove detaches a closed session and queues its unconfirmed messages for
+// release (flushReleases gives them back for immediate redelivery); it
+// reports whether no session is left.
+func (d *dispatcher) remove(s *session) (empty bool) {
+	d.mu.Lock()
+	for i, x := range d.sessions {
+		if x == s {
+			d.sessions = append(d.sessions[:i], d.sessions[i+1:]...)
+			break
+		}
+	}
+	d.releases = append(d.releases, s.drain()...)
+	empty = len(d.sessions) == 0
+	d.mu.Unlock()
+	return empty
+}
+
+func (d *dispatcher) flushReleases(ctx context.Context) {
+	d.mu.Lock()
+	ids := d.releases
+	d.releases = nil
+	d.mu.Unlock()
+	if len(ids) == 0 {
+		return
+	}
+	if err := d.src.Release(ctx, d.queue, ids); err != nil {
+		d.hub.log.Warn("push: release", "queue", d.queue, "ids", len(ids), "err", err) // they come back after the ack timeout
+	}
+}
+
+// expireSlots frees the slots of messages past their deadline (the owner
+// redelivers them); called by the hub's sweeper.
+func (d *dispatcher) expireSlots(now int64) (freed bool) {
+	d.mu.Lock()
+	for _, s := range d.sessions {
+		before := len(s.inflight)
+		s.expire(now)
+		if len(s.inflight) < before {
+			freed = true
+		}
+	}
+	d.mu.Unlock()
+	return freed
+}
+
+// dataFrame encodes a leased message as the client's data SEND.
+func dataFrame(l *Leased, nowMs int64) ([]byte, error) {
+	var m Message
+	if err := decodePayload(l.Payload, &m); err != nil {
+		return nil, err
+	}
+	return tmc.AppendFrame(nil, m.toTMC(l.ID, nowMs).ToFrame())
+}

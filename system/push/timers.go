@@ -1,0 +1,117 @@
+package push
+
+import (
+	"container/heap"
+	"sync"
+	"time"
+
+	"github.com/toplab/toplab/system/clock"
+)
+
+// timerEvent is a lease deadline (seq > 0) or the end of a backoff (seq 0).
+type timerEvent struct {
+	at    time.Time
+	queue *ownerQueue
+	id    int64
+	seq   uint64
+}
+
+// timerLoop runs events when their time comes, on the injected clock, from
+// one goroutine: one heap for every queue's deadlines instead of a timer per
+// message.
+type timerLoop struct {
+	clock clock.Clock
+	fire  func(timerEvent)
+
+	mu     sync.Mutex
+	events eventHeap
+	kick   chan struct{}
+	done   chan struct{}
+	once   sync.Once
+}
+
+func newTimerLoop(c clock.Clock, fire func(timerEvent)) *timerLoop {
+	t := &timerLoop{clock: c, fire: fire, kick: make(chan struct{}, 1), done: make(chan struct{})}
+	go t.run()
+	return t
+}
+
+func (t *timerLoop) add(evs ...timerEvent) {
+	if len(evs) == 0 {
+		return
+	}
+	t.mu.Lock()
+	earliest := len(t.events) == 0 || evs[0].at.Before(t.events[0].at)
+	for _, ev := range evs {
+		heap.Push(&t.events, ev)
+	}
+	t.mu.Unlock()
+	if earliest {
+		select {
+		case t.kick <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (t *timerLoop) stop() { t.once.Do(func() { close(t.done) }) }
+
+func (t *timerLoop) run() {
+	var timer clock.Timer
+	for {
+		now := t.clock.Now()
+		var due []timerEvent
+		t.mu.Lock()
+		for len(t.events) > 0 && !t.events[0].at.After(now) {
+			due = append(due, heap.Pop(&t.events).(timerEvent))
+		}
+		var wait time.Duration = -1
+		if len(t.events) > 0 {
+			wait = t.events[0].at.Sub(now)
+		}
+		t.mu.Unlock()
+		for _, ev := range due {
+			t.fire(ev)
+		}
+		if len(due) > 0 {
+			continue
+		}
+		var c <-chan time.Time
+		if wait >= 0 {
+			if timer == nil {
+				timer = t.clock.NewTimer(wait)
+			} else {
+				timer.Reset(wait)
+			}
+			c = timer.C()
+		}
+		select {
+		case <-c:
+		case <-t.kick:
+			if timer != nil && !timer.Stop() {
+				select { // drain a fire that raced the stop
+				case <-timer.C():
+				default:
+				}
+			}
+		case <-t.done:
+			if timer != nil {
+				timer.Stop()
+			}
+			return
+		}
+	}
+}
+
+type eventHeap []timerEvent
+
+func (h eventHeap) Len() int           { return len(h) }
+func (h eventHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h eventHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *eventHeap) Push(x any)        { *h = append(*h, x.(timerEvent)) }
+func (h *eventHeap) Pop() any {
+	old := *h
+	ev := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return ev
+}

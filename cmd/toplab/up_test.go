@@ -17,6 +17,8 @@ import (
 
 	"github.com/toplab/toplab/system/meta"
 	"github.com/toplab/toplab/system/sdk"
+	"github.com/toplab/toplab/system/sdk/tmcclient"
+	"github.com/toplab/toplab/system/tmc"
 	"github.com/toplab/toplab/system/top"
 )
 
@@ -112,6 +114,8 @@ func TestUpServesTheDemoTenant(t *testing.T) {
 		t.Fatalf("batch item 2 (no such item) should fail on its own: %s %v", results[2].Payload, results[2].Err)
 	}
 
+	checkUpMessaging(t, st, gatewayBase)
+
 	// status, then down.
 	if code, out, errOut := runCLI(t, "status", "-data", dir); code != 0 || !strings.Contains(out, "gateway") {
 		t.Fatalf("status: %d %s %s", code, out, errOut)
@@ -155,5 +159,51 @@ func assertRawSign25(t *testing.T, endpoint string) {
 	b, _ := io.ReadAll(resp.Body)
 	if !strings.Contains(string(b), `"code":25`) {
 		t.Fatalf("tampered sign answered %s", b)
+	}
+}
+
+// checkUpMessaging: the demo orders' changes reach a TMC client of the demo
+// app on the second push node, the seller's permit shows through the
+// gateway, and a message produced through the gateway arrives too.
+func checkUpMessaging(t *testing.T, st upState, gatewayBase string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	got := make(chan *tmc.Message, 1000)
+	client, err := tmcclient.New(tmcclient.Config{URL: st.Endpoints["push (2nd)"], AppKey: meta.DemoAppKey, Secret: meta.DemoSecret,
+		Handler: func(_ context.Context, m *tmc.Message) error { got <- m; return nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go client.Run(ctx)
+	var created bool
+	for !created {
+		select {
+		case m := <-got:
+			created = m.Topic == "taobao_trade_TradeCreate" && m.Nick == meta.DemoSeller && strings.Contains(m.Content, `"tid"`)
+		case <-ctx.Done():
+			t.Fatalf("no TradeCreate message of the demo orders reached the client: %+v", client.Stats())
+		}
+	}
+	c, _ := sdk.New(sdk.Config{URL: gatewayBase, AppKey: meta.DemoAppKey, Secret: meta.DemoSecret})
+	payload, err := c.Call(ctx, "taobao.tmc.user.get", map[string]string{"nick": meta.DemoSeller}, "")
+	if err != nil || !strings.Contains(string(payload), `"is_valid":true`) {
+		t.Fatalf("tmc.user.get: %s %v", payload, err)
+	}
+	if _, err := c.Call(ctx, "taobao.tmc.message.produce", map[string]string{"topic": meta.DemoTopic, "content": `{"hello":"up"}`}, meta.DemoSession); err != nil {
+		t.Fatalf("tmc.message.produce: %v", err)
+	}
+	for {
+		select {
+		case m := <-got:
+			if m.Topic == meta.DemoTopic {
+				if m.Publisher != meta.DemoAppKey || m.Content != `{"hello":"up"}` {
+					t.Fatalf("produced message: %+v", m)
+				}
+				return
+			}
+		case <-ctx.Done():
+			t.Fatal("the produced message did not arrive")
+		}
 	}
 }

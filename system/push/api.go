@@ -239,6 +239,7 @@ func (a tmcAPI) permit(ctx context.Context, req *backend.Request) (any, error) {
 	if _, err := meta.Put(ctx, a.n.metaStore, p); err != nil {
 		return nil, err
 	}
+	a.n.router.reloadPermit(ctx, p.ID()) // this node at once, the others on the notice
 	if err := a.n.announce(ctx, meta.KindTopicPermit, p.ID()); err != nil {
 		a.n.log.Warn("push: announce permit", "err", err) // caches refresh within their refresh interval anyway
 	}
@@ -254,6 +255,7 @@ func (a tmcAPI) cancel(ctx context.Context, req *backend.Request) (any, error) {
 	if err := a.n.metaStore.Delete(ctx, meta.KindTopicPermit, id); err != nil && !errors.Is(err, meta.ErrNotFound) {
 		return nil, err
 	}
+	a.n.router.reloadPermit(ctx, id)
 	if err := a.n.announce(ctx, meta.KindTopicPermit, id); err != nil {
 		a.n.log.Warn("push: announce permit", "err", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/coord"
 	"github.com/toplab/toplab/system/meta"
 	"github.com/toplab/toplab/system/metacache"
 )
@@ -15,6 +16,11 @@ var epoch = time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
 
 // newMeta opens a SQLite metadata store with objs and a cache over it.
 func newMeta(t testing.TB, c clock.Clock, objs ...meta.Object) (meta.Store, *metacache.Cache) {
+	return newMetaWith(t, c, nil, objs...)
+}
+
+// newMetaWith is newMeta with the cache following co's change notices.
+func newMetaWith(t testing.TB, c clock.Clock, co coord.Coord, objs ...meta.Object) (meta.Store, *metacache.Cache) {
 	t.Helper()
 	st, err := meta.OpenSQLite(filepath.Join(t.TempDir(), "meta.db"), nil)
 	if err != nil {
@@ -26,7 +32,7 @@ func newMeta(t testing.TB, c clock.Clock, objs ...meta.Object) (meta.Store, *met
 			t.Fatal(err)
 		}
 	}
-	cache, err := metacache.New(context.Background(), metacache.Config{Store: st, Clock: c})
+	cache, err := metacache.New(context.Background(), metacache.Config{Store: st, Clock: c, Coord: co})
 	if err != nil {
 		t.Fatal(err)
 	}

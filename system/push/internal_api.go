@@ -1,6 +1,7 @@
 package push
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -10,7 +11,9 @@ import (
 	"github.com/toplab/toplab/system/top"
 )
 
-// The internal API between push nodes (and for the lab's producers):
+// The internal API between push nodes (and for the lab's producers), as
+// JSON over HTTP; nodes call each other with the same operations over one
+// multiplexed net/rpc connection per peer (rpc.go):
 //
 //	POST /internal/append   {"deliveries":[{"queue":..,"msg":{..}}]}  -> {"appended":N}   (owner only)
 //	POST /internal/lease    {"queue":..,"max":N,"wait_ms":MS}          -> {"messages":[Leased]}
@@ -27,7 +30,7 @@ const (
 	maxLeaseWait    = 30 * time.Second
 )
 
-type wireMessage struct {
+type WireMessage struct {
 	Topic     string          `json:"topic"`
 	Content   json.RawMessage `json:"content"`
 	Nick      string          `json:"nick,omitempty"`
@@ -37,165 +40,167 @@ type wireMessage struct {
 	PubTimeMs int64           `json:"pub_time_ms"`
 }
 
-func (w *wireMessage) message() Message {
+func (w *WireMessage) message() Message {
 	return Message{Topic: w.Topic, Content: w.Content, Nick: w.Nick, UserID: w.UserID, DataID: w.DataID, Publisher: w.Publisher, PubTimeMs: w.PubTimeMs}
 }
 
-func toWire(m *Message) wireMessage {
-	return wireMessage{Topic: m.Topic, Content: m.Content, Nick: m.Nick, UserID: m.UserID, DataID: m.DataID, Publisher: m.Publisher, PubTimeMs: m.PubTimeMs}
+func toWire(m *Message) WireMessage {
+	return WireMessage{Topic: m.Topic, Content: m.Content, Nick: m.Nick, UserID: m.UserID, DataID: m.DataID, Publisher: m.Publisher, PubTimeMs: m.PubTimeMs}
 }
 
-type wireDelivery struct {
+type WireDelivery struct {
 	Queue string      `json:"queue"`
-	Msg   wireMessage `json:"msg"`
+	Msg   WireMessage `json:"msg"`
 }
 
-type appendReq struct {
-	Deliveries []wireDelivery `json:"deliveries"`
+type AppendArgs struct {
+	Deliveries []WireDelivery `json:"deliveries"`
 }
 
-type leaseReq struct {
+type LeaseArgs struct {
 	Queue  string `json:"queue"`
 	Max    int    `json:"max"`
 	WaitMs int64  `json:"wait_ms,omitempty"`
 }
 
-type leaseResp struct {
+type LeaseReply struct {
 	Messages []Leased `json:"messages"`
 }
 
-type idsReq struct {
+type IDsArgs struct {
 	Queue string  `json:"queue"`
 	IDs   []int64 `json:"ids"`
 }
 
-type notifyReq struct {
+type NotifyArgs struct {
 	Queues []string `json:"queues"`
 }
 
-type holdReq struct {
+type HoldArgs struct {
 	Node   string   `json:"node"`
 	Queues []string `json:"queues"`
 }
 
-type publishReq struct {
-	Messages []wireMessage `json:"messages"`
+type PublishArgs struct {
+	Messages []WireMessage `json:"messages"`
 }
 
 func (n *Node) registerInternal(mux *http.ServeMux) {
-	mux.HandleFunc("POST /internal/append", n.handleAppend)
-	mux.HandleFunc("POST /internal/lease", n.handleLease)
-	mux.HandleFunc("POST /internal/confirm", n.handleConfirm)
-	mux.HandleFunc("POST /internal/release", n.handleRelease)
-	mux.HandleFunc("POST /internal/notify", n.handleNotify)
-	mux.HandleFunc("POST /internal/hold", n.handleHold)
-	mux.HandleFunc("POST /internal/publish", n.handlePublish)
+	mux.HandleFunc("POST /internal/append", httpOp(n, func(ctx context.Context, a *AppendArgs) (any, error) {
+		c, err := n.opAppend(ctx, a)
+		return map[string]int{"appended": c}, err
+	}))
+	mux.HandleFunc("POST /internal/lease", httpOp(n, func(ctx context.Context, a *LeaseArgs) (any, error) {
+		ms, err := n.opLease(ctx, a)
+		return LeaseReply{Messages: ms}, err
+	}))
+	mux.HandleFunc("POST /internal/confirm", httpOp(n, func(ctx context.Context, a *IDsArgs) (any, error) {
+		c, err := n.opConfirm(ctx, a)
+		return map[string]int{"confirmed": c}, err
+	}))
+	mux.HandleFunc("POST /internal/release", httpOp(n, func(_ context.Context, a *IDsArgs) (any, error) {
+		return struct{}{}, n.opRelease(a)
+	}))
+	mux.HandleFunc("POST /internal/notify", httpOp(n, func(_ context.Context, a *NotifyArgs) (any, error) {
+		n.opNotify(a)
+		return struct{}{}, nil
+	}))
+	mux.HandleFunc("POST /internal/hold", httpOp(n, func(_ context.Context, a *HoldArgs) (any, error) {
+		n.opHold(a)
+		return struct{}{}, nil
+	}))
+	mux.HandleFunc("POST /internal/publish", httpOp(n, func(ctx context.Context, a *PublishArgs) (any, error) {
+		msgs := make([]Message, len(a.Messages))
+		for i := range a.Messages {
+			msgs[i] = a.Messages[i].message()
+		}
+		routed, err := n.Publish(ctx, msgs)
+		return map[string]int{"routed": routed}, err
+	}))
+	mux.Handle(rpcPath, n.rpcServer())
 }
 
-func (n *Node) handleAppend(w http.ResponseWriter, r *http.Request) {
-	var req appendReq
-	if !readInternal(w, r, &req) {
-		return
-	}
-	ds := make([]Delivery, len(req.Deliveries))
-	for i, d := range req.Deliveries {
-		if n.cluster.owner(d.Queue) != n.cfg.NodeID {
-			writeInternalErr(w, top.Errorf(top.CodeInvalidArguments, "isv.invalid-parameter:queue", "queue %s is not owned by %s", d.Queue, n.cfg.NodeID))
+// httpOp adapts an operation to a JSON-over-HTTP handler.
+func httpOp[A any](_ *Node, op func(context.Context, *A) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var a A
+		if !readInternal(w, r, &a) {
 			return
+		}
+		v, err := op(r.Context(), &a)
+		if err != nil {
+			writeInternalErr(w, err)
+			return
+		}
+		writeInternal(w, v)
+	}
+}
+
+func (n *Node) opAppend(ctx context.Context, a *AppendArgs) (int, error) {
+	ds := make([]Delivery, len(a.Deliveries))
+	for i, d := range a.Deliveries {
+		if err := n.ownsQueue(d.Queue); err != nil {
+			return 0, err
 		}
 		ds[i] = Delivery{Queue: d.Queue, Msg: d.Msg.message()}
 	}
-	if err := n.owner.Append(r.Context(), ds); err != nil {
-		writeInternalErr(w, storeError(err))
-		return
+	if err := n.owner.Append(ctx, ds); err != nil {
+		return 0, storeError(err)
 	}
-	writeInternal(w, map[string]int{"appended": len(ds)})
+	return len(ds), nil
 }
 
-func (n *Node) handleLease(w http.ResponseWriter, r *http.Request) {
-	var req leaseReq
-	if !readInternal(w, r, &req) || !n.ownsOrRefuse(w, req.Queue) {
-		return
+func (n *Node) opLease(ctx context.Context, a *LeaseArgs) ([]Leased, error) {
+	if err := n.ownsQueue(a.Queue); err != nil {
+		return nil, err
 	}
-	wait := min(time.Duration(req.WaitMs)*time.Millisecond, maxLeaseWait)
-	msgs, err := n.owner.Lease(r.Context(), req.Queue, min(req.Max, 1000), wait)
+	wait := min(time.Duration(a.WaitMs)*time.Millisecond, maxLeaseWait)
+	msgs, err := n.owner.Lease(ctx, a.Queue, min(a.Max, 1000), wait)
 	if err != nil {
-		writeInternalErr(w, top.Errorf(top.CodeServiceUnavailable, "isp.lease-failed", "%v", err))
-		return
+		return nil, top.Errorf(top.CodeServiceUnavailable, "isp.lease-failed", "%v", err)
 	}
-	writeInternal(w, leaseResp{Messages: msgs})
+	return msgs, nil
 }
 
-func (n *Node) handleConfirm(w http.ResponseWriter, r *http.Request) {
-	var req idsReq
-	if !readInternal(w, r, &req) || !n.ownsOrRefuse(w, req.Queue) {
-		return
+func (n *Node) opConfirm(ctx context.Context, a *IDsArgs) (int, error) {
+	if err := n.ownsQueue(a.Queue); err != nil {
+		return 0, err
 	}
-	c, err := n.owner.Confirm(r.Context(), req.Queue, req.IDs)
+	c, err := n.owner.Confirm(ctx, a.Queue, a.IDs)
 	if err != nil {
-		writeInternalErr(w, storeError(err))
-		return
+		return 0, storeError(err)
 	}
-	writeInternal(w, map[string]int{"confirmed": c})
+	return c, nil
 }
 
-func (n *Node) handleRelease(w http.ResponseWriter, r *http.Request) {
-	var req idsReq
-	if !readInternal(w, r, &req) || !n.ownsOrRefuse(w, req.Queue) {
-		return
+func (n *Node) opRelease(a *IDsArgs) error {
+	if err := n.ownsQueue(a.Queue); err != nil {
+		return err
 	}
-	n.owner.Release(req.Queue, req.IDs)
-	writeInternal(w, struct{}{})
+	n.owner.Release(a.Queue, a.IDs)
+	return nil
 }
 
-func (n *Node) handleNotify(w http.ResponseWriter, r *http.Request) {
-	var req notifyReq
-	if !readInternal(w, r, &req) {
-		return
-	}
-	for _, q := range req.Queues {
+func (n *Node) opNotify(a *NotifyArgs) {
+	for _, q := range a.Queues {
 		n.hub.notify(q)
 	}
-	writeInternal(w, struct{}{})
 }
 
-func (n *Node) handleHold(w http.ResponseWriter, r *http.Request) {
-	var req holdReq
-	if !readInternal(w, r, &req) {
-		return
-	}
-	n.cluster.hold(req.Node, req.Queues)
-	for _, q := range req.Queues {
+func (n *Node) opHold(a *HoldArgs) {
+	n.cluster.hold(a.Node, a.Queues)
+	for _, q := range a.Queues {
 		if n.owner.Backlog(q) > 0 {
-			n.notifier.enqueue(req.Node, q)
+			n.notifier.enqueue(a.Node, q)
 		}
 	}
-	writeInternal(w, struct{}{})
 }
 
-func (n *Node) handlePublish(w http.ResponseWriter, r *http.Request) {
-	var req publishReq
-	if !readInternal(w, r, &req) {
-		return
-	}
-	msgs := make([]Message, len(req.Messages))
-	for i := range req.Messages {
-		msgs[i] = req.Messages[i].message()
-	}
-	routed, err := n.Publish(r.Context(), msgs)
-	if err != nil {
-		writeInternalErr(w, err)
-		return
-	}
-	writeInternal(w, map[string]int{"routed": routed})
-}
-
-func (n *Node) ownsOrRefuse(w http.ResponseWriter, queue string) bool {
+func (n *Node) ownsQueue(queue string) error {
 	if n.cluster.owner(queue) != n.cfg.NodeID {
-		writeInternalErr(w, top.Errorf(top.CodeInvalidArguments, "isv.invalid-parameter:queue", "queue %s is not owned by %s", queue, n.cfg.NodeID))
-		return false
+		return top.Errorf(top.CodeInvalidArguments, "isv.invalid-parameter:queue", "queue %s is not owned by %s", queue, n.cfg.NodeID)
 	}
-	return true
+	return nil
 }
 
 // storeError maps a store failure to the error producers see.

@@ -229,7 +229,7 @@ func (n *Node) held(queue string, holding bool) {
 	// Tell the owner directly so notifications start now, not at the next
 	// registry read.
 	go func() {
-		err := n.peers.call(context.Background(), owner, "/internal/hold", holdReq{Node: n.cfg.NodeID, Queues: []string{queue}}, nil)
+		_, err := n.peers.invoke(context.Background(), owner, "Hold", &HoldArgs{Node: n.cfg.NodeID, Queues: []string{queue}})
 		if err != nil {
 			n.log.Debug("push: hold", "queue", queue, "owner", owner, "err", err)
 		}
@@ -296,11 +296,12 @@ func (n *Node) appendAt(ctx context.Context, owner string, ds []Delivery) error 
 		}
 		return nil
 	}
-	req := appendReq{Deliveries: make([]wireDelivery, len(ds))}
+	req := AppendArgs{Deliveries: make([]WireDelivery, len(ds))}
 	for i := range ds {
-		req.Deliveries[i] = wireDelivery{Queue: ds[i].Queue, Msg: toWire(&ds[i].Msg)}
+		req.Deliveries[i] = WireDelivery{Queue: ds[i].Queue, Msg: toWire(&ds[i].Msg)}
 	}
-	return n.peers.call(ctx, owner, "/internal/append", req, nil)
+	_, err := n.peers.invoke(ctx, owner, "Append", &req)
+	return err
 }
 
 func (n *Node) announce(ctx context.Context, kind meta.Kind, id string) error {
@@ -326,6 +327,7 @@ func (n *Node) Close(ctx context.Context) error {
 		n.cluster.leave(ctx)
 		n.cancel()
 		n.wg.Wait()
+		n.peers.rpc.closeAll()
 		if n.routeLog != nil {
 			n.routeLog.flush()
 		}

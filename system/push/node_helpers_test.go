@@ -31,13 +31,13 @@ type testCluster struct {
 }
 
 func newTestCluster(t *testing.T, c clock.Clock, ids ...string) *testCluster {
-	st, cache := newMeta(t, c, tenant()...)
 	dir := t.TempDir()
 	co, err := coord.OpenSQLite(filepath.Join(dir, "coord.db"), coord.SQLiteOptions{Clock: c})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { co.Close() })
+	st, cache := newMetaWith(t, c, co, tenant()...)
 	return &testCluster{t: t, dir: dir, clock: c, store: st, cache: cache, co: co, ids: ids}
 }
 

@@ -50,11 +50,11 @@ func (n *notifier) send(node string) {
 			return
 		}
 		n.mu.Unlock()
-		req := notifyReq{Queues: make([]string, 0, len(qs))}
+		req := NotifyArgs{Queues: make([]string, 0, len(qs))}
 		for q := range qs {
 			req.Queues = append(req.Queues, q)
 		}
-		if err := n.p.call(context.Background(), node, "/internal/notify", req, nil); err != nil {
+		if _, err := n.p.invoke(context.Background(), node, "Notify", &req); err != nil {
 			// The holder's periodic sweep and compensating pulls catch up.
 			n.Failed.Add(1)
 			n.log.Debug("push: notify", "node", node, "err", err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"unicode/utf8"
 
@@ -37,18 +38,21 @@ type Router struct {
 	cache *metacache.Cache
 	store meta.Store
 
-	mu     sync.RWMutex
-	byApp  map[string]meta.Subscription
-	byTopc map[string][]string // topic -> subscribed apps, sorted
+	mu      sync.RWMutex
+	byApp   map[string]meta.Subscription
+	permits map[string]map[string]meta.TopicPermit // seller -> app -> permit
 }
 
-// NewRouter loads every subscription and follows their changes.
+// NewRouter loads every subscription and permit and follows their
+// changes. Routing looks up the seller's permits (a seller permits few
+// apps) rather than every subscriber of a topic (a topic has many).
 func NewRouter(ctx context.Context, cache *metacache.Cache) (*Router, error) {
 	r := &Router{cache: cache, store: cache.Store()}
 	if err := r.reload(ctx); err != nil {
 		return nil, err
 	}
 	cache.OnChange(meta.KindSubscription, func(app string) { r.reloadApp(context.Background(), app) })
+	cache.OnChange(meta.KindTopicPermit, func(id string) { r.reloadPermit(context.Background(), id) })
 	cache.OnChange(metacache.KindBulk, func(string) { _ = r.reload(context.Background()) })
 	return r, nil
 }
@@ -62,11 +66,44 @@ func (r *Router) reload(ctx context.Context) error {
 	for _, s := range subs {
 		byApp[s.AppKey] = s
 	}
+	permits := map[string]map[string]meta.TopicPermit{}
+	err = meta.Each(ctx, r.store, func(p meta.TopicPermit) error {
+		if permits[p.Seller] == nil {
+			permits[p.Seller] = map[string]meta.TopicPermit{}
+		}
+		permits[p.Seller][p.AppKey] = p
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("push: load permits: %w", err)
+	}
 	r.mu.Lock()
-	r.byApp = byApp
-	r.reindex()
+	r.byApp, r.permits = byApp, permits
 	r.mu.Unlock()
 	return nil
+}
+
+// reloadPermit re-reads the permit with id (app/seller).
+func (r *Router) reloadPermit(ctx context.Context, id string) {
+	app, seller, ok := strings.Cut(id, "/")
+	if !ok {
+		return
+	}
+	p, err := meta.Get[meta.TopicPermit](ctx, r.store, id)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch {
+	case err == nil:
+		if r.permits[seller] == nil {
+			r.permits[seller] = map[string]meta.TopicPermit{}
+		}
+		r.permits[seller][app] = p
+	case errors.Is(err, meta.ErrNotFound):
+		delete(r.permits[seller], app)
+		if len(r.permits[seller]) == 0 {
+			delete(r.permits, seller)
+		}
+	}
 }
 
 func (r *Router) reloadApp(ctx context.Context, app string) {
@@ -78,23 +115,8 @@ func (r *Router) reloadApp(ctx context.Context, app string) {
 		r.byApp[app] = s
 	case errors.Is(err, meta.ErrNotFound):
 		delete(r.byApp, app)
-	default:
-		return // keep the old view; the next notice or reload fixes it
 	}
-	r.reindex()
-}
-
-func (r *Router) reindex() {
-	idx := map[string][]string{}
-	for app, s := range r.byApp {
-		for _, t := range s.Topics {
-			idx[t] = append(idx[t], app)
-		}
-	}
-	for _, apps := range idx {
-		slices.Sort(apps)
-	}
-	r.byTopc = idx
+	// else keep the old view; the next notice or reload fixes it
 }
 
 // Subscription returns app's subscription as the router sees it.
@@ -129,38 +151,35 @@ func (r *Router) CheckPublish(ctx context.Context, m *Message) error {
 	return err
 }
 
-// Route returns the deliveries of m: one per subscribed app the seller
-// permits. It assumes CheckPublish passed.
+// Route returns the deliveries of m: one per app that subscribed the topic
+// and that the seller permits for it. It assumes CheckPublish passed.
 func (r *Router) Route(ctx context.Context, m *Message) ([]Delivery, error) {
+	type target struct {
+		app   string
+		group string
+		level int
+	}
+	var targets []target
 	r.mu.RLock()
-	apps := r.byTopc[m.Topic]
+	for app, p := range r.permits[m.Nick] {
+		sub, ok := r.byApp[app]
+		if ok && sub.Subscribes(m.Topic) && p.PermitsTopic(m.Topic) {
+			targets = append(targets, target{app, sub.GroupOf(m.Nick), sub.FieldLevel})
+		}
+	}
 	r.mu.RUnlock()
-	if len(apps) == 0 {
+	if len(targets) == 0 {
 		return nil, nil
 	}
+	slices.SortFunc(targets, func(a, b target) int { return strings.Compare(a.app, b.app) })
 	topic, err := r.cache.Topic(ctx, m.Topic)
 	if err != nil {
 		return nil, err
 	}
-	var out []Delivery
-	for _, app := range apps {
-		p, err := r.cache.Permit(ctx, app, m.Nick)
-		if errors.Is(err, meta.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		if !p.PermitsTopic(m.Topic) {
-			continue
-		}
-		sub, ok := r.Subscription(app)
-		if !ok {
-			continue
-		}
-		d := Delivery{Queue: QueueName(app, sub.GroupOf(m.Nick)), Msg: *m}
-		d.Msg.Content = trimContent(m.Content, topic.Fields, sub.FieldLevel)
-		out = append(out, d)
+	out := make([]Delivery, len(targets))
+	for i, t := range targets {
+		out[i] = Delivery{Queue: QueueName(t.app, t.group), Msg: *m}
+		out[i].Msg.Content = trimContent(m.Content, topic.Fields, t.level)
 	}
 	return out, nil
 }

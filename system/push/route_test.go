@@ -126,6 +126,17 @@ func TestRouterFollowsSubscriptionChanges(t *testing.T) {
 	if len(ds) != 1 { // a2's permit still names t1 only
 		t.Fatalf("got %d deliveries", len(ds))
 	}
+	// a2's seller widens the permit: the t2 message now reaches a2 too.
+	meta.Put(context.Background(), st, meta.TopicPermit{AppKey: "a2", Seller: "small"})
+	r.reloadPermit(context.Background(), meta.PermitID("a2", "small"))
+	if ds, _ = r.Route(context.Background(), &m); len(ds) != 2 {
+		t.Fatalf("after the permit change: %d deliveries", len(ds))
+	}
+	st.Delete(context.Background(), meta.KindTopicPermit, meta.PermitID("a1", "small"))
+	r.reloadPermit(context.Background(), meta.PermitID("a1", "small"))
+	if ds, _ = r.Route(context.Background(), &m); len(ds) != 1 || ds[0].Queue != "a2/default" {
+		t.Fatalf("after the permit was cancelled: %+v", ds)
+	}
 	st.Delete(context.Background(), meta.KindSubscription, "a1")
 	r.reloadApp(context.Background(), "a1")
 	if _, ok := r.Subscription("a1"); ok {

@@ -82,12 +82,6 @@ func (r *recorder) closed(t testing.TB) map[uint64]error {
 	return out
 }
 
-func (r *recorder) opened() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return r.opens
-}
-
 // listen starts a server on a random loopback port and shuts it down at the end.
 func listen(t testing.TB, cfg socket.Config, h socket.Handler) *socket.Server {
 	t.Helper()

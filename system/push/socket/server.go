@@ -44,7 +44,7 @@ type Server struct {
 	slots    atomic.Int64 // upgrades under way plus open connections, against MaxConns
 	live     atomic.Int64 // opened connections whose OnClose has not returned
 	draining atomic.Bool
-	handoff  atomic.Uint64 // accepts so far: see handoffListener
+	handoff  atomic.Uint64 // accepts so far: a happens-before edge for the race detector
 
 	drained     chan struct{} // closed once draining and live reaches 0
 	drainedOnce sync.Once
@@ -78,7 +78,7 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 		Name:    "push-socket",
 		Network: "tcp",
 		Addrs:   []string{cfg.Addr},
-		Listen:  func(string, string) (net.Listener, error) { return &handoffListener{ln, &s.handoff}, nil },
+		Listen:  func(string, string) (net.Listener, error) { return ln, nil },
 		// nbio drops connections past MaxLoad silently; leave room above
 		// MaxConns so the refusal is our 503, not a reset.
 		MaxLoad:        cfg.MaxConns + cfg.MaxConns/8 + 1024,
@@ -98,8 +98,13 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 		SupportServerOnly:       true,
 		Handler:                 http.HandlerFunc(s.serveHTTP),
 	})
+	// nbio hands an accepted connection from its accept goroutine to a
+	// poller through epoll, which the race detector cannot see: without this
+	// atomic edge (one add per accept, one load per read event) it reports
+	// the poller reading what accept wrote.
+	s.engine.OnOpen(func(net.Conn) { s.handoff.Add(1) })
 	s.engine.Engine.OnData(func(c *nbio.Conn, data []byte) {
-		s.handoff.Load() // see handoffListener
+		s.handoff.Load()
 		c.DataHandler()(c, data)
 	})
 	s.upgrader = s.newUpgrader()

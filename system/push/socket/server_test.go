@@ -68,6 +68,12 @@ func TestFramesInOrderEchoedAndClosedOnce(t *testing.T) {
 	}
 	eventually(t, "all connections closed", func() bool { return s.Conns() == 0 && len(rec.closed(t)) == conns })
 
+	rec.mu.Lock()
+	opens := rec.opens
+	rec.mu.Unlock()
+	if opens != conns {
+		t.Fatalf("%d OnOpen calls for %d connections", opens, conns)
+	}
 	for id, err := range rec.closed(t) {
 		if err != io.EOF {
 			t.Errorf("connection %d closed with %v, want io.EOF", id, err)

@@ -3,6 +3,7 @@ package socket
 import (
 	"io"
 	"net/http"
+	"strconv"
 )
 
 // serveHTTP answers an upgrade request. It runs on the connection's job
@@ -24,7 +25,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ws, err := s.upgrader.Upgrade(w, r, nil)
-	if err != nil { // the upgrader has answered 4xx
+	if err != nil || ws == nil { // answered 4xx, or (nil, nil) when the peer left mid-upgrade
 		s.slots.Add(-1)
 		s.stats.rejected.Add(1)
 		return
@@ -45,10 +46,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 // refuse answers 503 with a plain-text reason.
 func (s *Server) refuse(w http.ResponseWriter, reason string) {
 	s.stats.refused.Add(1)
+	body := reason + "\n"
 	h := w.Header()
 	h.Set("Content-Type", "text/plain; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(body))) // not chunked: simple clients read it whole
 	h.Set("Connection", "close")
 	h.Set("Retry-After", "10")
 	w.WriteHeader(http.StatusServiceUnavailable)
-	_, _ = io.WriteString(w, reason+"\n")
+	_, _ = io.WriteString(w, body)
 }

@@ -61,7 +61,7 @@ func (w *writer) commit(batch []*request) {
 			checkFree = false
 		}
 	}
-	accepted := int64(0) // bytes this batch will add
+	base, accepted := s.bytes.Load(), int64(0) // segment bytes before the batch, bytes it adds
 	for _, r := range batch {
 		if failErr == nil && w.failed != nil {
 			failErr = w.failed
@@ -89,11 +89,10 @@ func (w *writer) commit(batch []*request) {
 			}
 			if checkFree && free-grow < s.cfg.MinFreeBytes {
 				r.err = fmt.Errorf("%w: %d bytes requested, %d free, %d kept free", ErrFull, need, free-accepted, s.cfg.MinFreeBytes)
-			} else if s.cfg.MaxBytes > 0 && s.bytes.Load()+grow > s.cfg.MaxBytes {
-				r.err = fmt.Errorf("%w: %d bytes requested, %d of max %d in use", ErrFull, need, s.bytes.Load()+accepted, s.cfg.MaxBytes)
+			} else if s.cfg.MaxBytes > 0 && base+grow > s.cfg.MaxBytes {
+				r.err = fmt.Errorf("%w: %d bytes requested, %d of max %d in use", ErrFull, need, base+accepted, s.cfg.MaxBytes)
 			}
 			if r.err != nil {
-				s.st.fullRejects.Add(1)
 				continue
 			}
 		}
@@ -140,6 +139,9 @@ func (w *writer) commit(batch []*request) {
 	w.rolled = w.rolled[:0]
 	w.written = w.written[:0]
 	for _, r := range batch {
+		if errors.Is(r.err, ErrFull) {
+			s.st.fullRejects.Add(1)
+		}
 		close(r.done)
 	}
 }
@@ -219,7 +221,6 @@ func (w *writer) cutBack() error {
 // store fail-stop, since it can no longer say what is on disk.
 func (w *writer) classify(err error) error {
 	if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-		w.s.st.fullRejects.Add(1)
 		return fmt.Errorf("%w: %w", ErrFull, err)
 	}
 	w.failed = err
@@ -273,7 +274,6 @@ func (w *writer) roll(minCap int64) error {
 	}
 	if err != nil {
 		if errors.Is(err, syscall.ENOSPC) || errors.Is(err, syscall.EDQUOT) {
-			s.st.fullRejects.Add(1)
 			return fmt.Errorf("%w: %w", ErrFull, err)
 		}
 		return err

@@ -1,0 +1,248 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/toplab/toplab/system/meta"
+	"github.com/toplab/toplab/system/sdk/tmcclient"
+	"github.com/toplab/toplab/system/tmc"
+	"github.com/toplab/toplab/testenv"
+)
+
+// pushBenchResult is one run of `toplab bench push`.
+type pushBenchResult struct {
+	Conns       int     `json:"conns"`
+	Apps        int     `json:"apps"`
+	Nodes       int     `json:"nodes"`
+	Rate        int     `json:"rate"`
+	Duration    string  `json:"duration"`
+	Sync        string  `json:"sync"`
+	Published   int64   `json:"published"`
+	Acked       int64   `json:"acked"`
+	Delivered   int64   `json:"delivered"`
+	PublishErrs int64   `json:"publish_errors"`
+	Achieved    float64 `json:"achieved_per_second"`
+	P50Ms       float64 `json:"p50_ms"`
+	P99Ms       float64 `json:"p99_ms"`
+	P999Ms      float64 `json:"p999_ms"`
+	MaxMs       float64 `json:"max_ms"`
+}
+
+const benchTopic = "bench_Tick"
+
+// benchPushTenant gives app i (bench-app-NNNNN) the seller bench_seller_i.
+func benchPushTenant(apps int) []meta.Object {
+	objs := []meta.Object{meta.Topic{Name: benchTopic}, meta.Producer{AppKey: "bench-producer", Topics: []string{benchTopic}}}
+	for i := range apps {
+		app := fmt.Sprintf("bench-app-%05d", i)
+		objs = append(objs,
+			meta.App{Key: app, Secret: "bench-secret-" + app, Status: meta.AppActive},
+			meta.Subscription{AppKey: app, Topics: []string{benchTopic}},
+			meta.TopicPermit{AppKey: app, Seller: fmt.Sprintf("bench_seller_%d", i)})
+	}
+	return objs
+}
+
+func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
+	fs := newFlags(env, "bench push", "[flags]")
+	conns := fs.Int("conns", 10_000, "client WebSocket connections, spread over the nodes")
+	perApp := fs.Int("conns-per-app", 10, "connections of each app (apps = conns / this)")
+	rate := fs.Int("rate", 20_000, "messages published per second (each goes to one app, so one connection)")
+	dur := fs.Duration("duration", 10*time.Second, "publishing time")
+	nodes := fs.Int("nodes", 2, "push nodes (local processes)")
+	syncPolicy := fs.String("sync", "fsync", "store durability of the nodes: fsync or none")
+	out := fs.String("out", "", "write the result as JSON to this file")
+	if err := parseFlags(fs, args, 0); err != nil {
+		return err
+	}
+	if *conns < 1 || *perApp < 1 || *rate < 100 || *dur <= 0 || *nodes < 1 || *nodes > 8 || *conns > 60_000 {
+		return usageError{"bad counts: conns 1-60000, rate >= 100, nodes 1-8"}
+	}
+	apps := max(*conns / *perApp, 1)
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "toplab-bench-push-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	st, err := meta.OpenSQLite(filepath.Join(dir, "meta.db"), nil)
+	if err != nil {
+		return err
+	}
+	recs, err := meta.Encode(benchPushTenant(apps))
+	if err == nil {
+		err = st.PutMany(ctx, recs)
+	}
+	st.Close()
+	if err != nil {
+		return err
+	}
+	var ids string
+	for i := range *nodes {
+		if i > 0 {
+			ids += ","
+		}
+		ids += "push-" + strconv.Itoa(i+1)
+	}
+	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{{
+		Name: "push", Count: *nodes,
+		Command: []string{self, "serve", "push", "-id", "push-${index}", "-nodes", ids, "-ws", "127.0.0.1:${port:ws}",
+			"-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}", "-data", dir,
+			"-store-dir", "${data}/messages", "-trade", "", "-sync", *syncPolicy, "-log-level", "warn"},
+		Ports: []string{"ws", "internal", "admin"}, Health: "http://127.0.0.1:${port:admin}/healthz",
+	}}})
+	if err != nil {
+		return err
+	}
+	if err := sup.Start(ctx); err != nil {
+		return err
+	}
+	defer sup.Stop(context.Background())
+	ns := sup.Nodes()
+
+	hist := hdrhistogram.New(1, 60_000_000, 3) // µs
+	var histMu sync.Mutex
+	var delivered atomic.Int64
+	clientCtx, stopClients := context.WithCancel(ctx)
+	defer stopClients()
+	clients := make([]*tmcclient.Client, *conns)
+	var wg sync.WaitGroup
+	for i := range *conns {
+		app := fmt.Sprintf("bench-app-%05d", i%apps)
+		c, err := tmcclient.New(tmcclient.Config{URL: "ws://" + ns[i%len(ns)].Addr("ws") + "/", AppKey: app, Secret: "bench-secret-" + app,
+			Handler: func(_ context.Context, m *tmc.Message) error {
+				if sent, ok := sentNanos(m.Content); ok {
+					us := (time.Now().UnixNano() - sent) / 1e3
+					histMu.Lock()
+					_ = hist.RecordValue(max(us, 1))
+					histMu.Unlock()
+				}
+				delivered.Add(1)
+				return nil
+			}})
+		if err != nil {
+			return err
+		}
+		clients[i] = c
+		wg.Add(1)
+		go func() { defer wg.Done(); c.Run(clientCtx) }()
+	}
+	defer wg.Wait()
+	start := time.Now()
+	for {
+		up := 0
+		for _, c := range clients {
+			if c.Connected() {
+				up++
+			}
+		}
+		fmt.Fprintf(env.stderr, "\rconnecting: %d/%d (%.0f/s) %s   ", up, *conns, float64(up)/time.Since(start).Seconds(), time.Since(start).Round(time.Second))
+		if up == *conns {
+			break
+		}
+		if time.Since(start) > 2*time.Minute {
+			return fmt.Errorf("only %d of %d clients connected in 2 minutes", up, *conns)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	fmt.Fprintln(env.stderr)
+
+	res := pushBenchResult{Conns: *conns, Apps: apps, Nodes: *nodes, Rate: *rate, Duration: dur.String(), Sync: *syncPolicy}
+	var published, acked, errs atomic.Int64
+	const tick = 10 * time.Millisecond
+	perTick := max(*rate*int(tick)/int(time.Second), 1)
+	httpc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	ticks := int(*dur / tick)
+	pubStart := time.Now()
+	var pubWG sync.WaitGroup
+	sem := make(chan struct{}, 64)
+	var seq int64
+	for k := range ticks {
+		intended := pubStart.Add(time.Duration(k) * tick)
+		time.Sleep(time.Until(intended))
+		msgs := make([]map[string]any, perTick)
+		for j := range msgs {
+			seq++
+			// t is the intended send time: a stalled publisher shows up as latency.
+			msgs[j] = map[string]any{"topic": benchTopic, "content": json.RawMessage(`{"t":` + strconv.FormatInt(intended.UnixNano(), 10) + `}`),
+				"nick": fmt.Sprintf("bench_seller_%d", seq%int64(apps)), "publisher": "bench-producer", "pub_time_ms": intended.UnixMilli(), "data_id": seq}
+		}
+		body, _ := json.Marshal(map[string]any{"messages": msgs})
+		url := "http://" + ns[k%len(ns)].Addr("internal") + "/internal/publish"
+		sem <- struct{}{}
+		pubWG.Add(1)
+		go func() {
+			defer func() { <-sem; pubWG.Done() }()
+			published.Add(int64(perTick))
+			r, err := httpc.Post(url, "application/json", bytes.NewReader(body))
+			if err != nil {
+				errs.Add(1)
+				return
+			}
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+			if r.StatusCode != http.StatusOK {
+				errs.Add(1)
+				return
+			}
+			acked.Add(int64(perTick))
+		}()
+		if k%100 == 0 {
+			el := time.Since(pubStart)
+			fmt.Fprintf(env.stderr, "\rpublishing: %d sent, %d delivered, %.0f/s, %d errors, %s   ", published.Load(), delivered.Load(),
+				float64(delivered.Load())/el.Seconds(), errs.Load(), el.Round(time.Second))
+		}
+	}
+	pubWG.Wait()
+	pubTime := time.Since(pubStart)
+	drainEnd := time.Now().Add(10 * time.Second)
+	for delivered.Load() < acked.Load() && time.Now().Before(drainEnd) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	fmt.Fprintln(env.stderr)
+	stopClients()
+	res.Published, res.Acked, res.Delivered, res.PublishErrs = published.Load(), acked.Load(), delivered.Load(), errs.Load()
+	res.Achieved = float64(res.Delivered) / pubTime.Seconds()
+	histMu.Lock()
+	res.P50Ms = float64(hist.ValueAtQuantile(50)) / 1e3
+	res.P99Ms = float64(hist.ValueAtQuantile(99)) / 1e3
+	res.P999Ms = float64(hist.ValueAtQuantile(99.9)) / 1e3
+	res.MaxMs = float64(hist.Max()) / 1e3
+	histMu.Unlock()
+	fmt.Fprintf(env.stdout, "push end to end: %d conns (%d apps) on %d nodes, %d msg/s for %s, sync %s\n", res.Conns, res.Apps, res.Nodes, res.Rate, res.Duration, res.Sync)
+	fmt.Fprintf(env.stdout, "  published %d, acknowledged %d, delivered %d (%.0f/s), publish errors %d\n", res.Published, res.Acked, res.Delivered, res.Achieved, res.PublishErrs)
+	fmt.Fprintf(env.stdout, "  publish -> client receive: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n", res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs)
+	if *out != "" {
+		b, _ := json.MarshalIndent(res, "", "  ")
+		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sentNanos reads {"t":NANOS} without a JSON decoder.
+func sentNanos(content string) (int64, bool) {
+	const prefix = `{"t":`
+	if len(content) < len(prefix)+2 || content[:len(prefix)] != prefix || content[len(content)-1] != '}' {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(content[len(prefix):len(content)-1], 10, 64)
+	return v, err == nil
+}

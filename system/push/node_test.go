@@ -71,10 +71,10 @@ func TestHandshakeRefusals(t *testing.T) {
 	n := tc.start("push-0", func(c *Config) { c.MaxSessions = 1 })
 	now := time.Now()
 	for _, tt := range []struct {
-		name                string
-		app, secret, group  string
-		at                  time.Time
-		status              int32
+		name               string
+		app, secret, group string
+		at                 time.Time
+		status             int32
 	}{
 		{"bad sign", "a1", "wrong-secret", "", now, StatusUnauthorized},
 		{"unknown app", "nobody", "whatever", "", now, StatusUnauthorized},

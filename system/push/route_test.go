@@ -99,8 +99,10 @@ func TestCheckPublish(t *testing.T) {
 		"topic not his":  {func(m *Message) { m.Topic = "t3" }, "isv.publish-not-permitted"},
 		"array content":  {func(m *Message) { m.Content = []byte(`[1]`) }, "isv.invalid-parameter:content"},
 		"broken content": {func(m *Message) { m.Content = []byte(`{"a":`) }, "isv.invalid-parameter:content"},
-		"huge content":   {func(m *Message) { m.Content = append(append([]byte(`{"a":"`), make([]byte, MaxContentBytes)...), `"}`...) }, "isv.invalid-parameter:content"},
-		"bad utf8 nick":  {func(m *Message) { m.Nick = "\xff" }, "isv.invalid-parameter:nick"},
+		"huge content": {func(m *Message) {
+			m.Content = append(append([]byte(`{"a":"`), make([]byte, MaxContentBytes)...), `"}`...)
+		}, "isv.invalid-parameter:content"},
+		"bad utf8 nick": {func(m *Message) { m.Nick = "\xff" }, "isv.invalid-parameter:nick"},
 	} {
 		m := ok
 		tc.mod(&m)

@@ -155,4 +155,3 @@ func isServerError(err error) bool {
 	var se rpc.ServerError
 	return errors.As(err, &se)
 }
-

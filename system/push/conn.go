@@ -123,18 +123,21 @@ func (h *connHandler) handshake(s *session, f *tmc.Frame) {
 		return
 	}
 	s.app, s.group, s.queue, s.token = req.AppKey, req.Group, QueueName(req.AppKey, req.Group), newToken()
+	h.hub.attach(s)
+	if !s.state.CompareAndSwap(sessionConnecting, sessionReady) {
+		h.hub.leave(s) // closed meanwhile: OnClose saw it connecting
+		return
+	}
+	// Ready before CONNECTACK leaves: the client may answer it at once.
 	ack := tmc.ConnectAck{Token: s.token}
 	b, err := tmc.AppendFrame(nil, ack.ToFrame())
 	if err == nil {
 		err = c.Send(b)
 	}
-	if err != nil || !s.state.CompareAndSwap(sessionConnecting, sessionReady) {
-		return // closed meanwhile
+	if err != nil {
+		return // the connection closes; OnClose leaves
 	}
-	h.hub.join(s)
-	if s.state.Load() == sessionClosed { // closed while joining: OnClose did not see it ready
-		h.hub.leave(s)
-	}
+	h.hub.activate(s)
 }
 
 // onSend handles a frame of an established session.

@@ -185,12 +185,11 @@ func (d *dispatcher) flushConfirms() {
 	}
 }
 
-// add attaches a session that finished its handshake.
+// add puts a session into the rotation; the caller kicks.
 func (d *dispatcher) add(s *session) {
 	d.mu.Lock()
 	d.sessions = append(d.sessions, s)
 	d.mu.Unlock()
-	d.kick()
 }
 
 // remove detaches a closed session and queues its unconfirmed messages for

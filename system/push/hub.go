@@ -44,8 +44,10 @@ func newHub(c clock.Clock, log *slog.Logger, window int, source func(string) sou
 	return &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{}}
 }
 
-// join attaches a session to its queue's dispatcher.
-func (h *hub) join(s *session) {
+// attach binds a session in its handshake to its queue's dispatcher (which
+// it creates for the queue's first session), before the session is ready,
+// so frames that follow CONNECTACK find it; activate then lets it receive.
+func (h *hub) attach(s *session) {
 	h.mu.Lock()
 	d := h.disps[s.queue]
 	first := d == nil
@@ -59,7 +61,19 @@ func (h *hub) join(s *session) {
 	if first {
 		h.held(s.queue, true)
 	}
-	d.add(s)
+}
+
+// activate adds an attached session to its dispatcher's rotation, unless it
+// left meanwhile.
+func (h *hub) activate(s *session) {
+	h.mu.Lock()
+	if s.left {
+		h.mu.Unlock()
+		return
+	}
+	s.disp.add(s)
+	h.mu.Unlock()
+	s.disp.kick()
 }
 
 // leave detaches a closed session (once; before its join it does

@@ -21,7 +21,7 @@ import (
 // testCluster is push nodes in this process sharing a SQLite metadata
 // store and coordination file, as the embedded default's processes do.
 type testCluster struct {
-	t     *testing.T
+	t     testing.TB
 	dir   string
 	clock clock.Clock
 	store meta.Store
@@ -30,7 +30,7 @@ type testCluster struct {
 	ids   []string
 }
 
-func newTestCluster(t *testing.T, c clock.Clock, ids ...string) *testCluster {
+func newTestCluster(t testing.TB, c clock.Clock, ids ...string) *testCluster {
 	dir := t.TempDir()
 	co, err := coord.OpenSQLite(filepath.Join(dir, "coord.db"), coord.SQLiteOptions{Clock: c})
 	if err != nil {
@@ -70,12 +70,12 @@ func (tc *testCluster) start(id string, mod func(*Config)) *Node {
 
 // wsClient is a raw TMC client for protocol tests.
 type wsClient struct {
-	t     *testing.T
+	t     testing.TB
 	ws    *websocket.Conn
 	token string
 }
 
-func dialWS(t *testing.T, n *Node) *wsClient {
+func dialWS(t testing.TB, n *Node) *wsClient {
 	t.Helper()
 	ws, _, err := websocket.DefaultDialer.Dial("ws://"+n.WSAddr().String()+"/", nil)
 	if err != nil {

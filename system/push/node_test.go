@@ -189,20 +189,30 @@ func TestRedeliveryAfterAckTimeoutWithFullWindow(t *testing.T) {
 	if !got[first[0].ID] || !got[first[1].ID] {
 		t.Fatalf("after release got %v, want %d and %d", got, first[0].ID, first[1].ID)
 	}
-	// Now no confirm: after the ack timeout the same two come again even
-	// though the window is full of them.
+	// Now no confirm: after the ack timeout both come again although the
+	// window is full of them. (The third may slip into a slot freed between
+	// the two expiries; confirming it frees the slot for the other.)
 	fake.Advance(10 * time.Second)
-	again := map[int64]bool{}
-	for range 2 {
-		again[c.readMessage().ID] = true
-	}
-	if !again[first[0].ID] || !again[first[1].ID] {
-		t.Fatalf("redelivery got %v", again)
+	again, third := map[int64]bool{}, false
+	for len(again) < 2 {
+		m := c.readMessage()
+		switch m.ID {
+		case first[0].ID, first[1].ID:
+			again[m.ID] = true
+		default:
+			if m.DataID != 3 || third {
+				t.Fatalf("unexpected %+v", m)
+			}
+			third = true
+			c.confirm(m.ID)
+		}
 	}
 	c.confirm(first[0].ID)
 	c.confirm(first[1].ID)
-	if m := c.readMessage(); m.DataID != 3 {
-		t.Fatalf("after the confirms the third should come, got %+v", m)
+	if !third {
+		if m := c.readMessage(); m.DataID != 3 {
+			t.Fatalf("after the confirms the third should come, got %+v", m)
+		}
 	}
 }
 

@@ -158,10 +158,20 @@ func TestOwnerLongPollEndsEmptyAfterWait(t *testing.T) {
 		l, _ := o.Lease(context.Background(), "q/default", 10, 5*time.Second)
 		got <- l
 	}()
-	fake.BlockUntil(context.Background(), 1)
-	fake.Advance(5 * time.Second)
-	if l := <-got; len(l) != 0 {
-		t.Fatalf("got %v", l)
+	// Move the clock in small steps until the poll gives up: not before 5 s.
+	for advanced := time.Duration(0); ; advanced += 100 * time.Millisecond {
+		select {
+		case l := <-got:
+			if len(l) != 0 || advanced < 5*time.Second {
+				t.Fatalf("the poll ended after %v with %v", advanced, l)
+			}
+			return
+		case <-time.After(time.Millisecond):
+			if advanced > time.Minute {
+				t.Fatal("the poll never ended")
+			}
+			fake.Advance(100 * time.Millisecond)
+		}
 	}
 }
 

@@ -15,7 +15,7 @@ type session struct {
 
 	// set by the handshake, read-only after
 	app, group, queue, token string
-	disp                     *dispatcher // set by hub.join under hub.mu
+	disp                     *dispatcher // set by hub.attach under hub.mu
 	left                     bool        // guarded by hub.mu
 
 	// guarded by disp.mu

@@ -66,8 +66,10 @@ func (t *timerLoop) run() {
 			due = append(due, heap.Pop(&t.events).(timerEvent))
 		}
 		var wait time.Duration = -1
+		var nextAt time.Time
 		if len(t.events) > 0 {
-			wait = t.events[0].at.Sub(now)
+			nextAt = t.events[0].at
+			wait = nextAt.Sub(now)
 		}
 		t.mu.Unlock()
 		for _, ev := range due {
@@ -84,6 +86,11 @@ func (t *timerLoop) run() {
 				timer.Reset(wait)
 			}
 			c = timer.C()
+			// The clock may have moved since now was read (a fake clock's
+			// Advance): a timer armed after that would fire late.
+			if !t.clock.Now().Before(nextAt) {
+				continue
+			}
 		}
 		select {
 		case <-c:

@@ -80,7 +80,7 @@ func (c Config) withDefaults() Config {
 
 // sweepEvery is how often the sweeper looks for expired connections: a
 // quarter of the shorter timeout, so a connection outlives its timeout by at
-// most a quarter of it, and at most every 5 s.
+// most a quarter of it; and at least every 5 s.
 func (c Config) sweepEvery() time.Duration {
 	return min(c.HandshakeTimeout, c.IdleTimeout, 20*time.Second) / 4
 }

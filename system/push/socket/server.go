@@ -74,7 +74,36 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket: listen on %s: %w", cfg.Addr, err)
 	}
-	s.engine = nbhttp.NewEngine(nbhttp.Config{
+	s.engine = nbhttp.NewEngine(engineConfig(cfg, ln, http.HandlerFunc(s.serveHTTP)))
+	// nbio hands an accepted connection from its accept goroutine to a
+	// poller through epoll, which the race detector cannot see: without this
+	// atomic edge (one add per accept, one load per read event) it reports
+	// the poller reading what accept wrote.
+	s.engine.OnOpen(func(net.Conn) { s.handoff.Add(1) })
+	s.engine.Engine.OnData(func(c *nbio.Conn, data []byte) {
+		s.handoff.Load()
+		if !warmed(c) {
+			c.DataHandler()(c, data)
+		}
+	})
+	s.upgrader = s.newUpgrader()
+	if err := s.engine.Start(); err != nil {
+		_ = ln.Close()
+		return nil, fmt.Errorf("socket: start on %s: %w", cfg.Addr, err)
+	}
+	if err := warmPollers(s.engine.Engine, s.engine.NPoller); err != nil {
+		s.engine.Stop()
+		return nil, fmt.Errorf("socket: start pollers: %w", err)
+	}
+	s.addr = ln.Addr()
+	go s.sweepLoop()
+	cfg.Logger.Info("push socket listening", "addr", s.addr.String(), "path", cfg.Path, "max_conns", cfg.MaxConns)
+	return s, nil
+}
+
+// engineConfig is nbio's configuration for a server on ln.
+func engineConfig(cfg Config, ln net.Listener, h http.Handler) nbhttp.Config {
+	return nbhttp.Config{
 		Name:    "push-socket",
 		Network: "tcp",
 		Addrs:   []string{cfg.Addr},
@@ -96,26 +125,8 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 		KeepaliveTime:           cfg.HandshakeTimeout,
 		ReleaseWebsocketPayload: true,
 		SupportServerOnly:       true,
-		Handler:                 http.HandlerFunc(s.serveHTTP),
-	})
-	// nbio hands an accepted connection from its accept goroutine to a
-	// poller through epoll, which the race detector cannot see: without this
-	// atomic edge (one add per accept, one load per read event) it reports
-	// the poller reading what accept wrote.
-	s.engine.OnOpen(func(net.Conn) { s.handoff.Add(1) })
-	s.engine.Engine.OnData(func(c *nbio.Conn, data []byte) {
-		s.handoff.Load()
-		c.DataHandler()(c, data)
-	})
-	s.upgrader = s.newUpgrader()
-	if err := s.engine.Start(); err != nil {
-		_ = ln.Close()
-		return nil, fmt.Errorf("socket: start on %s: %w", cfg.Addr, err)
+		Handler:                 h,
 	}
-	s.addr = ln.Addr()
-	go s.sweepLoop()
-	cfg.Logger.Info("push socket listening", "addr", s.addr.String(), "path", cfg.Path, "max_conns", cfg.MaxConns)
-	return s, nil
 }
 
 func (s *Server) newUpgrader() *websocket.Upgrader {

@@ -7,8 +7,6 @@ import (
 	"net/http/httptest"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/toplab/toplab/system/backend"
 	"github.com/toplab/toplab/system/gateway"
@@ -55,10 +53,8 @@ func serveBackend(ctx context.Context, env *cliEnv, args []string) error {
 		l.Close()
 		return err
 	}
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	admin := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: gateway.AdminHandler(gateway.AdminConfig{
-		Gatherer: prometheus.Gatherers{node.Gatherer(), reg}, Logger: log,
+		Gatherer: node.Gatherer(), Logger: log, // it has the Go and process collectors
 		Health: func() error { return probeHandler(node.Handler(), "/healthz") },
 	})}
 	srv := &http.Server{Handler: node.Handler(), ReadHeaderTimeout: 5 * time.Second, IdleTimeout: 120 * time.Second}

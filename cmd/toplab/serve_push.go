@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/toplab/toplab/system/gateway"
 	"github.com/toplab/toplab/system/meta"
@@ -169,7 +168,7 @@ func servePush(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), cache.Stats().Collector())
+	reg.MustRegister(cache.Stats().Collector()) // the node's gatherer has the Go and process collectors
 	admin := &http.Server{ReadHeaderTimeout: 5 * time.Second, Handler: gateway.AdminHandler(gateway.AdminConfig{
 		Gatherer: prometheus.Gatherers{node.Gatherer(), reg}, Logger: log, Health: node.Health,
 	})}

@@ -227,3 +227,38 @@ func TestPublishErrors(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// A full store refuses new publishes with a clear error and keeps every
+// message it acknowledged before.
+func TestFullStoreRefusesPublishesAndKeepsAcknowledged(t *testing.T) {
+	tc := newTestCluster(t, clock.Real{}, "push-0")
+	n := tc.start("push-0", func(c *Config) {
+		c.Store.MaxBytes = 256 << 10
+		c.Store.MinFreeBytes = -1
+	})
+	big := `{"pad":"` + strings.Repeat("x", 8<<10) + `"}`
+	acked := 0
+	var err error
+	for i := range 1000 {
+		m := msgFor("t2", "small", int64(i), tc.clock)
+		m.Content = []byte(big)
+		if _, err = n.Publish(context.Background(), []Message{m}); err != nil {
+			break
+		}
+		acked++
+	}
+	var te *top.Error
+	if !errors.As(err, &te) || te.SubCode != "isp.message-store-full" || te.Code != top.CodeServiceUnavailable {
+		t.Fatalf("after %d publishes: %v, want isp.message-store-full", acked, err)
+	}
+	if acked == 0 || n.owner.Backlog("a1/default") != acked {
+		t.Fatalf("acknowledged %d, stored %d", acked, n.owner.Backlog("a1/default"))
+	}
+	c := dialWS(t, n)
+	c.connect("a1", secretOf("a1"), "", time.Now())
+	for i := range min(acked, 64) { // one window; the rest wait in the store
+		if m := c.readMessage(); m.DataID != int64(i) {
+			t.Fatalf("message %d: %+v", i, m)
+		}
+	}
+}

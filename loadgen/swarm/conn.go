@@ -2,6 +2,8 @@ package swarm
 
 import (
 	"github.com/lesismal/nbio"
+
+	"github.com/toplab/toplab/system/push/nbioguard"
 )
 
 // clientConn is the state of an open connection held by the poller: its
@@ -15,7 +17,7 @@ type clientConn struct {
 // a close frame answered and the connection closed. It runs on a poller.
 func (s *Swarm) onData(c *nbio.Conn, data []byte) {
 	s.handoff.Load() // see Swarm.handoff
-	if warmed(c) {
+	if nbioguard.Warmed(c) {
 		return
 	}
 	cc, ok := c.Session().(*clientConn)

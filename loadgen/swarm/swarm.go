@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/lesismal/nbio"
+
+	"github.com/toplab/toplab/system/push/nbioguard"
 )
 
 // Swarm holds the connections DialIdle opened.
@@ -65,14 +67,14 @@ func DialIdle(ctx context.Context, cfg Config) (*Swarm, error) {
 		closed: make(chan struct{}),
 		result: Result{Errors: map[string]int{}},
 	}
-	quietNBIO()
+	nbioguard.RouteLogs()
 	s.engine = nbio.NewEngine(nbio.Config{Name: "swarm", NPoller: cfg.Pollers, ReadBufferSize: 64 << 10})
 	s.engine.OnData(s.onData)
 	s.engine.OnClose(s.onClose)
 	if err := s.engine.Start(); err != nil {
 		return nil, fmt.Errorf("swarm: start poller: %w", err)
 	}
-	if err := warmPollers(s.engine, cfg.Pollers); err != nil {
+	if err := nbioguard.WarmPollers(s.engine, cfg.Pollers); err != nil {
 		s.engine.Stop()
 		return nil, fmt.Errorf("swarm: start pollers: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/lesismal/nbio/nbhttp"
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
+	"github.com/toplab/toplab/system/push/nbioguard"
 	"github.com/toplab/toplab/system/tmc"
 )
 
@@ -59,7 +60,7 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 		return nil, fmt.Errorf("socket: nil handler")
 	}
 	cfg = cfg.withDefaults()
-	quietNBIO()
+	nbioguard.RouteLogs()
 	s := &Server{
 		cfg:       cfg,
 		handler:   h,
@@ -82,7 +83,7 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 	s.engine.OnOpen(func(net.Conn) { s.handoff.Add(1) })
 	s.engine.Engine.OnData(func(c *nbio.Conn, data []byte) {
 		s.handoff.Load()
-		if !warmed(c) {
+		if !nbioguard.Warmed(c) {
 			c.DataHandler()(c, data)
 		}
 	})
@@ -91,7 +92,7 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 		_ = ln.Close()
 		return nil, fmt.Errorf("socket: start on %s: %w", cfg.Addr, err)
 	}
-	if err := warmPollers(s.engine.Engine, s.engine.NPoller); err != nil {
+	if err := nbioguard.WarmPollers(s.engine.Engine, s.engine.NPoller); err != nil {
 		s.engine.Stop()
 		return nil, fmt.Errorf("socket: start pollers: %w", err)
 	}

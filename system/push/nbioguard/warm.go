@@ -1,4 +1,4 @@
-package swarm
+package nbioguard
 
 import (
 	"fmt"
@@ -13,12 +13,12 @@ import (
 // warmMark is the session of a connection that only proves a poller runs.
 type warmMark chan struct{}
 
-// warmPollers returns once each of the engine's n pollers has handled a
+// WarmPollers returns once each of the engine's n pollers has handled a
 // read event. An nbio poller clears its shutdown flag when its goroutine
 // starts, so an engine stopped before that spins forever in Stop; after
 // this, Stop is safe. Each poller gets one end of a socketpair (nbio picks
 // the poller by descriptor) and one byte; onData must call warmed first.
-func warmPollers(g *nbio.Engine, n int) error {
+func WarmPollers(g *nbio.Engine, n int) error {
 	seen := make([]bool, n)
 	left := n
 	var hold []net.Conn // keep earlier pairs open so new descriptors differ
@@ -74,8 +74,8 @@ func warmPollers(g *nbio.Engine, n int) error {
 	return nil
 }
 
-// warmed reports whether c is a warm-up connection, signalling it if so.
-func warmed(c *nbio.Conn) bool {
+// Warmed reports whether c is a warm-up connection, signalling it if so.
+func Warmed(c *nbio.Conn) bool {
 	m, ok := c.Session().(warmMark)
 	if ok {
 		select {

@@ -1,4 +1,4 @@
-package socket
+package nbioguard
 
 import (
 	"fmt"
@@ -10,10 +10,10 @@ import (
 
 var nbioLogOnce sync.Once
 
-// quietNBIO routes nbio's process-wide logger to slog.Default: its warnings
+// RouteLogs routes nbio's process-wide logger to slog.Default: its warnings
 // and errors (recovered panics, accept failures) matter, its info lines
 // (one per engine start and stop) do not.
-func quietNBIO() { nbioLogOnce.Do(func() { logging.SetLogger(nbioLogger{}) }) }
+func RouteLogs() { nbioLogOnce.Do(func() { logging.SetLogger(nbioLogger{}) }) }
 
 type nbioLogger struct{}
 

@@ -193,6 +193,17 @@ func checkUpMessaging(t *testing.T, st upState, gatewayBase string) {
 	if _, err := c.Call(ctx, "taobao.tmc.message.produce", map[string]string{"topic": meta.DemoTopic, "content": `{"hello":"up"}`}, meta.DemoSession); err != nil {
 		t.Fatalf("tmc.message.produce: %v", err)
 	}
+	// The push node's metrics are served whole (a duplicate collector makes
+	// the handler answer 500 with "was collected before").
+	res, err := http.Get(st.Endpoints["push admin"] + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK || !strings.Contains(string(body), "toplab_push_routed_total") {
+		t.Fatalf("push /metrics: %d %.300s", res.StatusCode, body)
+	}
 	for {
 		select {
 		case m := <-got:

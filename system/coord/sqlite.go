@@ -8,9 +8,8 @@ import (
 	"sync"
 	"time"
 
-	_ "modernc.org/sqlite" // pure-Go SQLite
-
 	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/sqlitefile"
 )
 
 // SQLiteOptions tune the SQLite coordinator; the zero value is the default.
@@ -49,23 +48,20 @@ func OpenSQLite(path string, opt SQLiteOptions) (*SQLite, error) {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)")
+	db, err := sqlitefile.Open(path, 4)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(4)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for _, ddl := range []string{
+	if err := sqlitefile.Exec(ctx, db,
 		`CREATE TABLE IF NOT EXISTS coord_notices (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, payload BLOB, created_ms INTEGER NOT NULL)`,
 		`CREATE INDEX IF NOT EXISTS coord_notices_topic ON coord_notices (topic, seq)`,
 		`CREATE TABLE IF NOT EXISTS coord_members (grp TEXT NOT NULL, member TEXT NOT NULL, info BLOB, expires_ms INTEGER NOT NULL, PRIMARY KEY (grp, member))`,
 		`CREATE TABLE IF NOT EXISTS coord_leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_ms INTEGER NOT NULL)`,
-	} {
-		if _, err := db.ExecContext(ctx, ddl); err != nil {
-			db.Close()
-			return nil, fmt.Errorf("coord: create tables: %w", err)
-		}
+	); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("coord: create tables: %w", err)
 	}
 	return &SQLite{db: db, opt: opt, done: make(chan struct{})}, nil
 }

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	_ "github.com/go-sql-driver/mysql" // MySQL/MariaDB driver
-	_ "modernc.org/sqlite"             // pure-Go SQLite: the binary stays static
 
 	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/sqlitefile"
 )
 
 // SQLStore keeps records in one table of SQLite or MySQL/MariaDB.
@@ -29,12 +29,10 @@ const putManyBatch = 500
 // OpenSQLite opens (creating if needed) a SQLite metadata store at path,
 // shareable by the local processes of one machine (WAL mode).
 func OpenSQLite(path string, c clock.Clock) (*SQLStore, error) {
-	dsn := "file:" + path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
-	db, err := sql.Open("sqlite", dsn)
+	db, err := sqlitefile.Open(path, 4)
 	if err != nil {
 		return nil, err
 	}
-	db.SetMaxOpenConns(4)
 	return newSQLStore(db, false, c)
 }
 
@@ -65,7 +63,7 @@ func newSQLStore(db *sql.DB, mysql bool, c clock.Clock) (*SQLStore, error) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := db.ExecContext(ctx, ddl); err != nil {
+	if err := sqlitefile.Exec(ctx, db, ddl); err != nil { // retries SQLITE_BUSY; MySQL never answers it
 		db.Close()
 		return nil, fmt.Errorf("meta: create table: %w", err)
 	}

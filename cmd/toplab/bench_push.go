@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -65,6 +66,8 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	nodes := fs.Int("nodes", 2, "push nodes (local processes)")
 	syncPolicy := fs.String("sync", "fsync", "store durability of the nodes: fsync or none")
 	out := fs.String("out", "", "write the result as JSON to this file")
+	nodeGC := fs.Int("node-gogc", 400, "the nodes' -gogc")
+	clientGC := fs.Int("client-gogc", 400, "GOGC of this process, which runs the clients: the measuring side should not be what stalls")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -72,6 +75,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 		return usageError{"bad counts: conns 1-60000, rate >= 100, nodes 1-8"}
 	}
 	apps := max(*conns / *perApp, 1)
+	debug.SetGCPercent(*clientGC)
 	self, err := os.Executable()
 	if err != nil {
 		return err
@@ -104,7 +108,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 		Name: "push", Count: *nodes,
 		Command: []string{self, "serve", "push", "-id", "push-${index}", "-nodes", ids, "-ws", "127.0.0.1:${port:ws}",
 			"-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}", "-data", dir,
-			"-store-dir", "${data}/messages", "-trade", "", "-sync", *syncPolicy, "-log-level", "warn"},
+			"-store-dir", "${data}/messages", "-trade", "", "-sync", *syncPolicy, "-gogc", strconv.Itoa(*nodeGC), "-log-level", "warn"},
 		Ports: []string{"ws", "internal", "admin"}, Health: "http://127.0.0.1:${port:admin}/healthz",
 	}}})
 	if err != nil {

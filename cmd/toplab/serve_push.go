@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -24,7 +25,7 @@ import (
 type pushFlags struct {
 	id, nodes, ws, internal, storeDir, trade, syncPolicy, routingLog string
 	ackTimeout, maxBackoff, retention, hot, idle                     time.Duration
-	maxAttempts, window, maxConns                                    int
+	maxAttempts, window, maxConns, gogc                              int
 	segmentBytes, minFree, maxBytes                                  int64
 }
 
@@ -45,6 +46,7 @@ func (f *pushFlags) register(fs *flag.FlagSet) {
 	fs.DurationVar(&f.idle, "idle-timeout", 135*time.Second, "close connections silent for this long (clients ping every 45 s)")
 	fs.IntVar(&f.window, "window", 64, "messages in flight per connection")
 	fs.IntVar(&f.maxConns, "max-conns", 200_000, "connections per node; more are refused with 503")
+	fs.IntVar(&f.gogc, "gogc", 400, "the Go GC target percentage (GOGC); every message allocates, and the default 100 put GC pauses in the delivery tail")
 	fs.Int64Var(&f.segmentBytes, "segment-bytes", 64<<20, "store segment size")
 	fs.Int64Var(&f.minFree, "min-free", 64<<20, "refuse publishes when the disk has less free space")
 	fs.Int64Var(&f.maxBytes, "max-store-bytes", 0, "refuse publishes when the store is this big (0: no cap)")
@@ -60,7 +62,7 @@ func (f *pushFlags) check() error {
 		return usageError{fmt.Sprintf("bad -sync %q: fsync or none", f.syncPolicy)}
 	}
 	if f.ackTimeout <= 0 || f.maxBackoff <= 0 || f.retention <= 0 || f.hot <= 0 || f.idle <= 0 ||
-		f.window <= 0 || f.maxConns <= 0 || f.maxAttempts <= 0 || f.segmentBytes < 1<<20 || f.minFree < 0 || f.maxBytes < 0 {
+		f.window <= 0 || f.maxConns <= 0 || f.maxAttempts <= 0 || f.gogc < 10 || f.segmentBytes < 1<<20 || f.minFree < 0 || f.maxBytes < 0 {
 		return usageError{"durations and counts must be positive (segment-bytes at least 1 MiB)"}
 	}
 	return nil
@@ -100,6 +102,7 @@ func servePush(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
+	debug.SetGCPercent(pf.gogc)
 	metaStore, co, rc, closeStores, err := sf.open()
 	if err != nil {
 		return err

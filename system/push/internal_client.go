@@ -2,6 +2,7 @@ package push
 
 import (
 	"context"
+	"sync"
 	"time"
 )
 
@@ -9,6 +10,9 @@ import (
 type peerClient struct {
 	cluster *cluster
 	rpc     rpcClients
+
+	mu    sync.Mutex
+	batch map[string]*peerBatchers
 }
 
 func newPeerClient(c *cluster) *peerClient { return &peerClient{cluster: c} }
@@ -19,14 +23,31 @@ type remoteSource struct {
 	owner string
 }
 
+// Lease without a wait shares a call with other queues' leases to the same
+// owner; a long poll (wait > 0) is a call of its own.
 func (s remoteSource) Lease(ctx context.Context, queue string, max int, wait time.Duration) ([]Leased, error) {
-	r, err := s.p.invoke(ctx, s.owner, "Lease", &LeaseArgs{Queue: queue, Max: max, WaitMs: wait.Milliseconds()})
-	return r.Messages, err
+	args := LeaseArgs{Queue: queue, Max: max, WaitMs: wait.Milliseconds()}
+	if wait > 0 {
+		r, err := s.p.invoke(ctx, s.owner, "Lease", &args)
+		return r.Messages, err
+	}
+	r, err := s.p.batchers(s.owner).lease.do(ctx, args)
+	return r.Messages, replyErr(r, err)
 }
 
 func (s remoteSource) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
-	r, err := s.p.invoke(ctx, s.owner, "Confirm", &IDsArgs{Queue: queue, IDs: ids})
-	return r.N, err
+	r, err := s.p.batchers(s.owner).confirm.do(ctx, IDsArgs{Queue: queue, IDs: ids})
+	return r.N, replyErr(r, err)
+}
+
+func replyErr(r RPCReply, err error) error {
+	if err != nil {
+		return err
+	}
+	if r.Err != nil {
+		return r.Err
+	}
+	return nil
 }
 
 func (s remoteSource) Release(ctx context.Context, queue string, ids []int64) error {

@@ -55,6 +55,31 @@ func (s *NodeRPC) Confirm(a *IDsArgs, r *RPCReply) error {
 	return reply(r, n, err)
 }
 
+// LeaseManyArgs and ConfirmManyArgs carry many queues' calls in one.
+type (
+	LeaseManyArgs   struct{ Items []LeaseArgs }
+	ConfirmManyArgs struct{ Items []IDsArgs }
+	ManyReply       struct{ Items []RPCReply }
+)
+
+func (s *NodeRPC) LeaseMany(a *LeaseManyArgs, r *ManyReply) error {
+	r.Items = make([]RPCReply, len(a.Items))
+	for i := range a.Items {
+		it := a.Items[i]
+		it.WaitMs = 0 // batched leases never wait: a waiting one would hold up the others
+		_ = s.Lease(&it, &r.Items[i])
+	}
+	return nil
+}
+
+func (s *NodeRPC) ConfirmMany(a *ConfirmManyArgs, r *ManyReply) error {
+	r.Items = make([]RPCReply, len(a.Items))
+	for i := range a.Items {
+		_ = s.Confirm(&a.Items[i], &r.Items[i])
+	}
+	return nil
+}
+
 func (s *NodeRPC) Release(a *IDsArgs, r *RPCReply) error {
 	return reply(r, 0, s.n.opRelease(a))
 }
@@ -125,30 +150,82 @@ func (c *rpcClients) closeAll() {
 // invoke calls method on node, honouring ctx.
 func (p *peerClient) invoke(ctx context.Context, node, method string, args any) (RPCReply, error) {
 	var r RPCReply
+	err := p.invokeInto(ctx, node, method, args, &r)
+	if err == nil && r.Err != nil {
+		return r, r.Err
+	}
+	return r, err
+}
+
+var errShortBatch = errors.New("push: a batched call answered fewer items than it was sent")
+
+// peerBatchers are one node's batched lease and confirm calls.
+type peerBatchers struct {
+	lease, confirm *callBatcher[any, RPCReply]
+}
+
+// batchers returns the batchers of calls to node.
+func (p *peerClient) batchers(node string) *peerBatchers {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if b := p.batch[node]; b != nil {
+		return b
+	}
+	many := func(method string, wrap func([]any) any) func([]any) ([]RPCReply, error) {
+		return func(reqs []any) ([]RPCReply, error) {
+			var r ManyReply
+			if err := p.invokeInto(context.Background(), node, method, wrap(reqs), &r); err != nil {
+				return nil, err
+			}
+			return r.Items, nil
+		}
+	}
+	b := &peerBatchers{
+		lease: &callBatcher[any, RPCReply]{send: many("LeaseMany", func(reqs []any) any {
+			a := &LeaseManyArgs{Items: make([]LeaseArgs, len(reqs))}
+			for i, r := range reqs {
+				a.Items[i] = r.(LeaseArgs)
+			}
+			return a
+		})},
+		confirm: &callBatcher[any, RPCReply]{send: many("ConfirmMany", func(reqs []any) any {
+			a := &ConfirmManyArgs{Items: make([]IDsArgs, len(reqs))}
+			for i, r := range reqs {
+				a.Items[i] = r.(IDsArgs)
+			}
+			return a
+		})},
+	}
+	if p.batch == nil {
+		p.batch = map[string]*peerBatchers{}
+	}
+	p.batch[node] = b
+	return b
+}
+
+// invokeInto calls method on node with any reply type.
+func (p *peerClient) invokeInto(ctx context.Context, node, method string, args, r any) error {
 	info, err := p.cluster.peer(ctx, node)
 	if err != nil {
-		return r, top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "%v", err)
+		return top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "%v", err)
 	}
 	cl, err := p.rpc.get(info.URL)
 	if err != nil {
-		return r, top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "node %s: %v", node, err)
+		return top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "node %s: %v", node, err)
 	}
-	call := cl.Go("Push."+method, args, &r, make(chan *rpc.Call, 1))
+	call := cl.Go("Push."+method, args, r, make(chan *rpc.Call, 1))
 	select {
 	case <-call.Done:
 	case <-ctx.Done():
-		return r, ctx.Err()
+		return ctx.Err()
 	}
 	if call.Error != nil {
 		if errors.Is(call.Error, rpc.ErrShutdown) || !isServerError(call.Error) {
 			p.rpc.drop(info.URL, cl) // the connection broke: redial next time
 		}
-		return r, top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "node %s: %v", node, call.Error)
+		return top.Errorf(top.CodeServiceUnavailable, "isp.push-node-down", "node %s: %v", node, call.Error)
 	}
-	if r.Err != nil {
-		return r, r.Err
-	}
-	return r, nil
+	return nil
 }
 
 func isServerError(err error) bool {

@@ -16,7 +16,7 @@ DEB_PACKAGES := docker.io debootstrap wrk nginx-light
 
 DOCKER_HINT := needs a running Docker engine: run 'make deps', then start it with 'dockerd --bridge=none --iptables=false &' (containers use host networking only)
 
-.PHONY: help build up test test-short bench bench-baseline bench-gateway lint images clean deps check-docker
+.PHONY: help build up test test-short bench bench-baseline bench-gateway bench-push lint images clean deps check-docker
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -47,6 +47,9 @@ bench-baseline: ## record PKG's benchmarks (count 5) in PKG/testdata/bench.txt w
 bench-gateway: build ## end-to-end on loopback: backend alone, gateway, ReverseProxy, nginx proxy_pass (nginx from `make deps`)
 	@command -v nginx >/dev/null 2>&1 || echo "nginx not installed: its row is skipped (run 'make deps' to compare with nginx proxy_pass)" >&2
 	$(BIN) bench gateway
+
+bench-push: build ## end-to-end push: 10k TMC clients on two push nodes, publish -> receive latency at 20k msg/s
+	$(BIN) bench push -conns 10000 -rate 20000 -duration 10s
 
 lint: ## go vet plus staticcheck (pinned in go.mod as a tool)
 	$(GO) vet ./...

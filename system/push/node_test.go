@@ -262,3 +262,22 @@ func TestFullStoreRefusesPublishesAndKeepsAcknowledged(t *testing.T) {
 		}
 	}
 }
+
+// A group with a seller filter gets that seller's messages; the default
+// group gets the others.
+func TestSellerFilteredGroup(t *testing.T) {
+	tc := newTestCluster(t, clock.Real{}, "push-0")
+	n := tc.start("push-0", nil)
+	hot, rest := dialWS(t, n), dialWS(t, n)
+	if ack := hot.connect("a1", secretOf("a1"), "hot", time.Now()); ack.Err() != nil {
+		t.Fatal(ack.Err())
+	}
+	rest.connect("a1", secretOf("a1"), "", time.Now())
+	n.Publish(context.Background(), []Message{msgFor("t2", "big", 1, tc.clock), msgFor("t2", "small", 2, tc.clock)})
+	if m := hot.readMessage(); m.Nick != "big" || m.DataID != 1 {
+		t.Fatalf("hot group got %+v", m)
+	}
+	if m := rest.readMessage(); m.Nick != "small" || m.DataID != 2 {
+		t.Fatalf("default group got %+v", m)
+	}
+}

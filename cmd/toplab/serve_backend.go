@@ -7,7 +7,6 @@ import (
 	"net/http/httptest"
 	"time"
 
-
 	"github.com/toplab/toplab/system/backend"
 	"github.com/toplab/toplab/system/gateway"
 )

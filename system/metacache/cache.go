@@ -104,11 +104,10 @@ type Cache struct {
 	apis     *level[meta.API]
 	sessions *level[meta.Session]
 	packages *level[meta.Package]
-	// the message service's objects
-	permits       *level[meta.TopicPermit]
-	producers     *level[meta.Producer]
-	topics        *level[meta.Topic]
-	subscriptions *level[meta.Subscription]
+	// the message service's lookups per message (its router indexes
+	// permits and subscriptions itself, following OnChange)
+	producers *level[meta.Producer]
+	topics    *level[meta.Topic]
 
 	sweepStop, sweepDone chan struct{} // nil until the sweeper starts
 	closeOnce            sync.Once
@@ -137,10 +136,8 @@ func New(ctx context.Context, cfg Config) (*Cache, error) {
 	c.sessions = newLevel[meta.Session](c, c.bloom)
 	c.apis = newLevel[meta.API](c, nil)
 	c.packages = newLevel[meta.Package](c, nil)
-	c.permits = newLevel[meta.TopicPermit](c, nil)
 	c.producers = newLevel[meta.Producer](c, nil)
 	c.topics = newLevel[meta.Topic](c, nil)
-	c.subscriptions = newLevel[meta.Subscription](c, nil)
 	if err := c.fillBloom(ctx); err != nil {
 		c.Close()
 		return nil, err
@@ -210,12 +207,6 @@ func (c *Cache) Package(ctx context.Context, name string) (meta.Package, error) 
 	return e.v, err
 }
 
-// Permit returns the permit of seller for app.
-func (c *Cache) Permit(ctx context.Context, appKey, seller string) (meta.TopicPermit, error) {
-	e, err := c.permits.get(ctx, meta.PermitID(appKey, seller))
-	return e.v, err
-}
-
 // Producer returns the publishing rights of app.
 func (c *Cache) Producer(ctx context.Context, appKey string) (meta.Producer, error) {
 	e, err := c.producers.get(ctx, appKey)
@@ -225,12 +216,6 @@ func (c *Cache) Producer(ctx context.Context, appKey string) (meta.Producer, err
 // Topic returns the topic named name.
 func (c *Cache) Topic(ctx context.Context, name string) (meta.Topic, error) {
 	e, err := c.topics.get(ctx, name)
-	return e.v, err
-}
-
-// Subscription returns the message subscription of app.
-func (c *Cache) Subscription(ctx context.Context, appKey string) (meta.Subscription, error) {
-	e, err := c.subscriptions.get(ctx, appKey)
 	return e.v, err
 }
 
@@ -319,14 +304,10 @@ func (c *Cache) onNotice(n coord.Notice) {
 		c.apis.changed(ctx, ch.ID)
 	case meta.KindPackage:
 		c.packages.changed(ctx, ch.ID)
-	case meta.KindTopicPermit:
-		c.permits.changed(ctx, ch.ID)
 	case meta.KindProducer:
 		c.producers.changed(ctx, ch.ID)
 	case meta.KindTopic:
 		c.topics.changed(ctx, ch.ID)
-	case meta.KindSubscription:
-		c.subscriptions.changed(ctx, ch.ID)
 	case meta.KindFlowRule:
 		if err := c.reloadRules(ctx); err != nil {
 			c.cfg.Logger.Warn("metacache: reload flow rules", "err", err)

@@ -12,14 +12,13 @@ import (
 	"github.com/toplab/toplab/system/metacache"
 )
 
-// The message service's objects are cached and refreshed by change notices
-// like the gateway's, and OnChange tells index builders about them.
+// The message service's per-message lookups (producers, topics) are cached
+// and refreshed by change notices like the gateway's, and OnChange tells
+// index builders (the router's permits and subscriptions) about changes.
 func TestMessagingObjectsFollowChangeNotices(t *testing.T) {
 	ctx := t.Context()
 	fake := clock.NewFake(epoch)
 	st := newStore(t)
-	meta.Put(ctx, st, meta.TopicPermit{AppKey: "a1", Seller: "s1", Topics: []string{"t1"}})
-	meta.Put(ctx, st, meta.Subscription{AppKey: "a1", Topics: []string{"t1"}})
 	meta.Put(ctx, st, meta.Producer{AppKey: "p1", Topics: []string{"t1"}})
 	meta.Put(ctx, st, meta.Topic{Name: "t1", Fields: map[string]int{"x": 1}})
 	co, err := coord.OpenSQLite(filepath.Join(t.TempDir(), "coord.db"), coord.SQLiteOptions{Clock: fake})
@@ -28,42 +27,38 @@ func TestMessagingObjectsFollowChangeNotices(t *testing.T) {
 	}
 	t.Cleanup(func() { co.Close() })
 	c := newCache(t, metacache.Config{Store: st, Coord: co, Clock: fake})
-	var subChanges atomic.Int32
+	var subChanges, permitChanges atomic.Int32
 	c.OnChange(meta.KindSubscription, func(id string) {
 		if id == "a1" {
 			subChanges.Add(1)
 		}
 	})
-	if p, err := c.Permit(ctx, "a1", "s1"); err != nil || !p.PermitsTopic("t1") || p.PermitsTopic("t2") {
-		t.Fatalf("permit: %+v %v", p, err)
-	}
-	if _, err := c.Permit(ctx, "a1", "nobody"); err == nil {
-		t.Fatal("a missing permit was found")
-	}
-	if p, err := c.Producer(ctx, "p1"); err != nil || !p.MayPublish("t1") {
+	c.OnChange(meta.KindTopicPermit, func(id string) {
+		if id == meta.PermitID("a1", "s1") {
+			permitChanges.Add(1)
+		}
+	})
+	if p, err := c.Producer(ctx, "p1"); err != nil || !p.MayPublish("t1") || p.MayPublish("t2") {
 		t.Fatalf("producer: %+v %v", p, err)
+	}
+	if _, err := c.Producer(ctx, "nobody"); err == nil {
+		t.Fatal("a missing producer was found")
 	}
 	if tp, err := c.Topic(ctx, "t1"); err != nil || tp.Fields["x"] != 1 {
 		t.Fatalf("topic: %+v %v", tp, err)
 	}
-	if s, err := c.Subscription(ctx, "a1"); err != nil || !s.Subscribes("t1") {
-		t.Fatalf("subscription: %+v %v", s, err)
-	}
 
-	meta.Put(ctx, st, meta.TopicPermit{AppKey: "a1", Seller: "s1", Topics: []string{"t2"}})
-	meta.Put(ctx, st, meta.Subscription{AppKey: "a1", Topics: []string{"t2"}})
-	for _, ch := range []metacache.Change{{Kind: meta.KindTopicPermit, ID: meta.PermitID("a1", "s1")}, {Kind: meta.KindSubscription, ID: "a1"}} {
+	meta.Put(ctx, st, meta.Producer{AppKey: "p1", Topics: []string{"t2"}})
+	for _, ch := range []metacache.Change{{Kind: meta.KindProducer, ID: "p1"}, {Kind: meta.KindTopicPermit, ID: meta.PermitID("a1", "s1")},
+		{Kind: meta.KindSubscription, ID: "a1"}} {
 		if err := metacache.Announce(ctx, co, nil, "", ch.Kind, ch.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
 	fake.Advance(100 * time.Millisecond)
-	eventually(t, "the new permit", func() bool {
-		p, _ := c.Permit(ctx, "a1", "s1")
-		return p.PermitsTopic("t2") && !p.PermitsTopic("t1")
+	eventually(t, "the new producer right", func() bool {
+		p, _ := c.Producer(ctx, "p1")
+		return p.MayPublish("t2") && !p.MayPublish("t1")
 	})
-	eventually(t, "the new subscription and its OnChange call", func() bool {
-		s, _ := c.Subscription(ctx, "a1")
-		return s.Subscribes("t2") && subChanges.Load() == 1
-	})
+	eventually(t, "the OnChange calls", func() bool { return subChanges.Load() == 1 && permitChanges.Load() == 1 })
 }

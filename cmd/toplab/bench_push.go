@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strconv"
 	"sync"
@@ -85,16 +84,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	st, err := meta.OpenSQLite(filepath.Join(dir, "meta.db"), nil)
-	if err != nil {
-		return err
-	}
-	recs, err := meta.Encode(benchPushTenant(apps))
-	if err == nil {
-		err = st.PutMany(ctx, recs)
-	}
-	st.Close()
-	if err != nil {
+	if err := seedObjects(ctx, dir, benchPushTenant(apps)); err != nil {
 		return err
 	}
 	var ids string

@@ -15,7 +15,6 @@ import (
 	"time"
 
 	"github.com/toplab/toplab/loadgen/swarm"
-	"github.com/toplab/toplab/system/meta"
 	"github.com/toplab/toplab/system/tmc"
 	"github.com/toplab/toplab/testenv"
 )
@@ -36,16 +35,10 @@ func BenchmarkPushIdleSessions(b *testing.B) {
 	}
 	dir := b.TempDir()
 	ctx := context.Background()
-	st, err := meta.OpenSQLite(filepath.Join(dir, "meta.db"), nil)
-	if err != nil {
-		b.Fatal(err)
-	}
 	const apps = 1000
-	recs, _ := meta.Encode(benchPushTenant(apps))
-	if err := st.PutMany(ctx, recs); err != nil {
+	if err := seedObjects(ctx, dir, benchPushTenant(apps)); err != nil {
 		b.Fatal(err)
 	}
-	st.Close()
 	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{{
 		Name: "push", Command: []string{bin, "serve", "push", "-id", "push-0", "-ws", "127.0.0.1:${port:ws}",
 			"-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}", "-data", dir,

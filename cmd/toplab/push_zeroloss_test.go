@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -41,16 +40,9 @@ func TestPushZeroLossUnderKillAndDisconnects(t *testing.T) {
 	bin := buildToplab(t)
 	dir := t.TempDir()
 	ctx := t.Context()
-	st, err := meta.OpenSQLite(filepath.Join(dir, "meta.db"), nil)
-	if err != nil {
+	if err := seedObjects(ctx, dir, zeroLossTenant()); err != nil {
 		t.Fatal(err)
 	}
-	for _, o := range zeroLossTenant() {
-		if _, err := meta.Put(ctx, st, o); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st.Close()
 	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{{
 		Name: "push", Count: 2,
 		Command: []string{bin, "serve", "push", "-id", "push-${index}", "-nodes", "push-1,push-2",

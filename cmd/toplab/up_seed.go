@@ -18,7 +18,20 @@ import (
 // seedDemo writes the demo tenant into the metadata store in dir before the
 // gateway starts (so its Bloom filter knows the demo app and session).
 func seedDemo(ctx context.Context, dir string) error {
+	if err := seedObjects(ctx, dir, append(meta.DemoTenant(time.Now()), meta.DemoMessaging()...)); err != nil {
+		return fmt.Errorf("seed demo tenant: %w", err)
+	}
+	return nil
+}
+
+// seedObjects validates objs and writes them in bulk into the SQLite
+// metadata store of dir (meta.db, shared by the local nodes).
+func seedObjects(ctx context.Context, dir string, objs []meta.Object) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	recs, err := meta.Encode(objs)
+	if err != nil {
 		return err
 	}
 	st, err := meta.OpenSQLite(filepath.Join(dir, "meta.db"), nil)
@@ -26,12 +39,7 @@ func seedDemo(ctx context.Context, dir string) error {
 		return err
 	}
 	defer st.Close()
-	for _, o := range append(meta.DemoTenant(time.Now()), meta.DemoMessaging()...) {
-		if _, err := meta.Put(ctx, st, o); err != nil {
-			return fmt.Errorf("seed demo tenant: %w", err)
-		}
-	}
-	return nil
+	return st.PutMany(ctx, recs)
 }
 
 const demoOrdersMarker = "demo-orders.done"

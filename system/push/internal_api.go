@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/toplab/toplab/system/push/store"
@@ -86,30 +87,30 @@ type PublishArgs struct {
 }
 
 func (n *Node) registerInternal(mux *http.ServeMux) {
-	mux.HandleFunc("POST /internal/append", httpOp(n, func(ctx context.Context, a *AppendArgs) (any, error) {
+	mux.HandleFunc("POST /internal/append", httpOp(func(ctx context.Context, a *AppendArgs) (any, error) {
 		c, err := n.opAppend(ctx, a)
 		return map[string]int{"appended": c}, err
 	}))
-	mux.HandleFunc("POST /internal/lease", httpOp(n, func(ctx context.Context, a *LeaseArgs) (any, error) {
+	mux.HandleFunc("POST /internal/lease", httpOp(func(ctx context.Context, a *LeaseArgs) (any, error) {
 		ms, err := n.opLease(ctx, a)
 		return LeaseReply{Messages: ms}, err
 	}))
-	mux.HandleFunc("POST /internal/confirm", httpOp(n, func(ctx context.Context, a *IDsArgs) (any, error) {
+	mux.HandleFunc("POST /internal/confirm", httpOp(func(ctx context.Context, a *IDsArgs) (any, error) {
 		c, err := n.opConfirm(ctx, a)
 		return map[string]int{"confirmed": c}, err
 	}))
-	mux.HandleFunc("POST /internal/release", httpOp(n, func(_ context.Context, a *IDsArgs) (any, error) {
+	mux.HandleFunc("POST /internal/release", httpOp(func(_ context.Context, a *IDsArgs) (any, error) {
 		return struct{}{}, n.opRelease(a)
 	}))
-	mux.HandleFunc("POST /internal/notify", httpOp(n, func(_ context.Context, a *NotifyArgs) (any, error) {
+	mux.HandleFunc("POST /internal/notify", httpOp(func(_ context.Context, a *NotifyArgs) (any, error) {
 		n.opNotify(a)
 		return struct{}{}, nil
 	}))
-	mux.HandleFunc("POST /internal/hold", httpOp(n, func(_ context.Context, a *HoldArgs) (any, error) {
+	mux.HandleFunc("POST /internal/hold", httpOp(func(_ context.Context, a *HoldArgs) (any, error) {
 		n.opHold(a)
 		return struct{}{}, nil
 	}))
-	mux.HandleFunc("POST /internal/publish", httpOp(n, func(ctx context.Context, a *PublishArgs) (any, error) {
+	mux.HandleFunc("POST /internal/publish", httpOp(func(ctx context.Context, a *PublishArgs) (any, error) {
 		msgs := make([]Message, len(a.Messages))
 		for i := range a.Messages {
 			msgs[i] = a.Messages[i].message()
@@ -121,7 +122,7 @@ func (n *Node) registerInternal(mux *http.ServeMux) {
 }
 
 // httpOp adapts an operation to a JSON-over-HTTP handler.
-func httpOp[A any](_ *Node, op func(context.Context, *A) (any, error)) http.HandlerFunc {
+func httpOp[A any](op func(context.Context, *A) (any, error)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var a A
 		if !readInternal(w, r, &a) {
@@ -233,7 +234,7 @@ func writeInternalErr(w http.ResponseWriter, err error) {
 		te = top.Errorf(top.CodeServiceUnavailable, "isp.push-error", "%v", err)
 	}
 	status := http.StatusServiceUnavailable
-	if len(te.SubCode) > 4 && te.SubCode[:4] == "isv." {
+	if strings.HasPrefix(te.SubCode, "isv.") {
 		status = http.StatusBadRequest
 	}
 	w.Header().Set("Content-Type", "application/json")

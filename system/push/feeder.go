@@ -68,9 +68,20 @@ func (f *feeder) run(ctx context.Context) {
 			_ = clock.Wait(ctx, c, f.cfg.LeaseTTL/3)
 			continue
 		}
+		// The cursor is read once per lease term: while this node holds
+		// the lease nobody else moves it.
+		cur, err := meta.Get[meta.Cursor](ctx, f.n.metaStore, CursorName)
+		if err != nil && !errors.Is(err, meta.ErrNotFound) {
+			f.Errors.Add(1)
+			f.n.log.Warn("push: feeder: read cursor", "err", err)
+			_ = clock.Wait(ctx, c, backoff)
+			continue
+		}
+		seq := cur.Seq
+		f.Cursor.Store(seq)
 		renewAt := c.Now().Add(f.cfg.LeaseTTL / 3)
 		for ctx.Err() == nil && c.Now().Before(renewAt) {
-			if err := f.step(ctx); err != nil {
+			if seq, err = f.step(ctx, seq); err != nil {
 				f.Errors.Add(1)
 				if ctx.Err() == nil {
 					f.n.log.Warn("push: feeder", "err", err)
@@ -84,23 +95,19 @@ func (f *feeder) run(ctx context.Context) {
 	}
 }
 
-// step reads one batch after the cursor, publishes it and moves the cursor.
-func (f *feeder) step(ctx context.Context) error {
-	cur, err := meta.Get[meta.Cursor](ctx, f.n.metaStore, CursorName)
-	if err != nil && !errors.Is(err, meta.ErrNotFound) {
-		return fmt.Errorf("read cursor: %w", err)
-	}
-	f.Cursor.Store(cur.Seq)
+// step reads one batch after seq, publishes it and stores the cursor; it
+// returns the new cursor.
+func (f *feeder) step(ctx context.Context, seq int64) (int64, error) {
 	wait := min(f.cfg.Wait, f.cfg.LeaseTTL/4)
-	changes, next, err := f.read(ctx, cur.Seq, wait)
+	changes, next, err := f.read(ctx, seq, wait)
 	if err != nil || len(changes) == 0 {
-		return err
+		return seq, err
 	}
 	msgs := make([]Message, 0, len(changes))
 	for _, ch := range changes {
 		content, err := json.Marshal(ch.Content)
 		if err != nil {
-			return err
+			return seq, err
 		}
 		m := Message{Topic: ch.Topic, Content: content, Nick: ch.Content.SellerNick, DataID: ch.Content.Tid,
 			Publisher: meta.TradeCentreApp, PubTimeMs: ch.TimeMs}
@@ -111,19 +118,19 @@ func (f *feeder) step(ctx context.Context) error {
 				f.n.log.Error("push: feeder skips a change the router rejects", "seq", ch.Seq, "topic", ch.Topic, "err", err)
 				continue
 			}
-			return err
+			return seq, err
 		}
 		msgs = append(msgs, m)
 	}
 	if _, err := f.n.publishChecked(ctx, msgs); err != nil {
-		return err
+		return seq, err
 	}
 	f.Published.Add(int64(len(msgs)))
 	if _, err := meta.Put(ctx, f.n.metaStore, meta.Cursor{Name: CursorName, Seq: next}); err != nil {
-		return fmt.Errorf("write cursor: %w", err) // the batch is published again: at least once
+		return seq, fmt.Errorf("write cursor: %w", err) // the batch is published again: at least once
 	}
 	f.Cursor.Store(next)
-	return nil
+	return next, nil
 }
 
 func (f *feeder) read(ctx context.Context, after int64, wait time.Duration) ([]backend.Change, int64, error) {

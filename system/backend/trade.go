@@ -1,5 +1,7 @@
 package backend
 
+import "slices"
+
 // Trade statuses (REFERENCE section 3); a sub-order carries the same set.
 const (
 	StatusWaitBuyerPay        = "WAIT_BUYER_PAY"
@@ -103,6 +105,11 @@ type Order struct {
 
 // tradeFields are the names the fields parameter may ask of a trade.
 var tradeFields = jsonFieldNames(Trade{})
+
+// TradeFields returns every field a trade API can return, in output order:
+// asking for all of them returns a stored version byte for byte, which is
+// what a sync client that hashes the JSON needs.
+func TradeFields() []string { return slices.Clone(tradeFields) }
 
 // shipped reports whether the sub-order has left the seller.
 func (o *Order) shipped() bool { return !o.ConsignTime.IsZero() }

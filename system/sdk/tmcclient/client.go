@@ -25,6 +25,9 @@ type Client struct {
 
 	queues   []chan *tmc.Message // one per worker: received, not yet handled
 	confirms chan int64          // handled ids waiting for the current connection's writer
+	slots    chan struct{}       // Deliver mode: one token per message handed over and not yet reported
+	// outstanding counts Deliver-mode messages not yet reported; Run waits for them.
+	outstanding sync.WaitGroup
 	dedupe   *dedupe
 	stats    counters
 
@@ -50,12 +53,14 @@ func New(cfg Config) (*Client, error) {
 		dialer:   &websocket.Dialer{HandshakeTimeout: s.DialTimeout}, // open sets the dial hook per connection
 		queues:   queues,
 		confirms: make(chan int64, s.QueueSize),
+		slots:    make(chan struct{}, s.QueueSize),
 		dedupe:   newDedupe(s.DedupeWindow),
 	}, nil
 }
 
 // Run connects, serves and reconnects until ctx ends, then waits for its
-// goroutines (and the handlers in progress) and returns ctx.Err(). Messages
+// goroutines (and the handlers in progress, or in Deliver mode for every
+// message handed over to be reported) and returns ctx.Err(). Messages
 // still queued then are dropped unconfirmed: the server resends them.
 func (c *Client) Run(ctx context.Context) error {
 	if !c.running.CompareAndSwap(false, true) {
@@ -69,6 +74,7 @@ func (c *Client) Run(ctx context.Context) error {
 	}
 	defer func() {
 		workers.Wait()
+		c.outstanding.Wait()
 		c.drain()
 	}()
 

@@ -45,7 +45,15 @@ type Config struct {
 	Secret  string  // required: signs CONNECT
 	Group   string  // consumer group; default tmc.DefaultGroup ("default")
 	SDK     string  // CONNECT's sdk header; default "toplab-go/" + Version
-	Handler Handler // required
+	Handler Handler // required unless Deliver is set
+	// Deliver, instead of Handler, hands each message over without waiting
+	// for its result: the callee reports it later, from any goroutine, by
+	// calling done exactly once (nil confirms the message, an error leaves it
+	// unconfirmed for the server to resend). It suits consumers that hold
+	// messages for a while, e.g. to merge changes of one order. At most
+	// QueueSize messages are handed over and not yet reported; Deliver itself
+	// must not block for long (it runs on a worker).
+	Deliver func(m *tmc.Message, done func(error))
 
 	// Workers is the handler concurrency, default 1. Messages are spread over
 	// the workers by DataID (the business key, e.g. the tid), so the messages
@@ -99,8 +107,8 @@ func (cfg Config) settle() (settings, error) {
 	switch {
 	case cfg.AppKey == "" || cfg.Secret == "":
 		return settings{}, errors.New("tmcclient: app key and secret are required")
-	case cfg.Handler == nil:
-		return settings{}, errors.New("tmcclient: a handler is required")
+	case (cfg.Handler == nil) == (cfg.Deliver == nil):
+		return settings{}, errors.New("tmcclient: exactly one of a handler and a deliver func is required")
 	}
 	if err := nonNegative(cfg); err != nil {
 		return settings{}, err

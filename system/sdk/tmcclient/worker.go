@@ -3,6 +3,7 @@ package tmcclient
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 
 	"github.com/toplab/toplab/system/tmc"
 )
@@ -17,6 +18,10 @@ func (c *Client) work(ctx context.Context, q <-chan *tmc.Message) {
 			if ctx.Err() != nil {
 				return
 			}
+			if c.cfg.Deliver != nil {
+				c.deliver(ctx, m)
+				continue
+			}
 			c.handle(ctx, m)
 		}
 	}
@@ -25,7 +30,13 @@ func (c *Client) work(ctx context.Context, q <-chan *tmc.Message) {
 // handle calls the handler and, when it succeeds, remembers the id and hands
 // the confirm to the connection's writer.
 func (c *Client) handle(ctx context.Context, m *tmc.Message) {
-	if err := c.call(ctx, m); err != nil {
+	c.finish(ctx.Done(), m, c.call(ctx, m))
+}
+
+// finish records a handled message's result: a success is remembered and
+// confirmed, a failure stays unconfirmed so the server resends it.
+func (c *Client) finish(stop <-chan struct{}, m *tmc.Message, err error) {
+	if err != nil {
 		c.dedupe.abandon(m.ID)
 		c.stats.handlerErrors.Add(1)
 		c.cfg.Logger.Warn("tmc handler failed; the message stays unconfirmed", "id", m.ID, "topic", m.Topic, "err", err)
@@ -35,8 +46,37 @@ func (c *Client) handle(ctx context.Context, m *tmc.Message) {
 	c.stats.handled.Add(1)
 	select {
 	case c.confirms <- m.ID:
-	case <-ctx.Done():
+	case <-stop:
 	}
+}
+
+// deliver hands m to Config.Deliver once one of the QueueSize delivery slots
+// is free; the slot comes back when the callee reports the result, so a
+// consumer that holds messages (to merge them) cannot hold more than
+// QueueSize, and beyond that the socket stops being read.
+func (c *Client) deliver(ctx context.Context, m *tmc.Message) {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		c.dedupe.abandon(m.ID)
+		return
+	}
+	c.outstanding.Add(1)
+	var once atomic.Bool
+	done := func(err error) {
+		if !once.CompareAndSwap(false, true) {
+			return // a second report of one message is the callee's bug; the first one stands
+		}
+		c.finish(ctx.Done(), m, err)
+		<-c.slots
+		c.outstanding.Done()
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			done(fmt.Errorf("tmcclient: deliver panicked: %v", r))
+		}
+	}()
+	c.cfg.Deliver(m, done)
 }
 
 // call runs the handler, turning a panic into an error: one bad message must

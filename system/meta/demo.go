@@ -23,10 +23,13 @@ const (
 // tradeFields are the fields of a trade and the level needed to see them.
 var tradeFields = map[string]int{
 	"tid": 0, "status": 0, "type": 0, "seller_nick": 0, "buyer_nick": 0, "created": 0, "modified": 0,
-	"payment": standardLevel, "post_fee": standardLevel, "total_fee": standardLevel, "title": 0, "num": 0,
-	"pay_time": standardLevel, "consign_time": standardLevel, "end_time": standardLevel,
-	"buyer_memo": standardLevel, "seller_memo": standardLevel, "refund_status": standardLevel, "orders": standardLevel,
+	"title": 0, "num": 0, "num_iid": 0, "price": 0, "shipping_type": 0, "seller_flag": 0, "buyer_rate": 0, "seller_rate": 0,
+	"payment": standardLevel, "post_fee": standardLevel, "total_fee": standardLevel, "discount_fee": standardLevel,
+	"adjust_fee": standardLevel, "pay_time": standardLevel, "consign_time": standardLevel, "end_time": standardLevel,
+	"buyer_message": standardLevel, "buyer_memo": standardLevel, "seller_memo": standardLevel, "refund_status": standardLevel,
+	"orders": standardLevel,
 	"receiver_name": privacyLevel, "receiver_mobile": privacyLevel, "receiver_address": privacyLevel,
+	"receiver_state": privacyLevel, "receiver_city": privacyLevel, "receiver_district": privacyLevel, "receiver_zip": privacyLevel,
 }
 
 var itemFields = map[string]int{

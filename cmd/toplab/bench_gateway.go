@@ -54,8 +54,11 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	if len(args) > 0 && args[0] == "push" {
 		return runBenchPush(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "sync" {
+		return runBenchSync(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "gateway" {
-		return usageError{"usage: toplab bench gateway|push [flags]"}
+		return usageError{"usage: toplab bench gateway|push|sync [flags]"}
 	}
 	fs := newFlags(env, "bench gateway", "[flags]")
 	conc := fs.Int("concurrency", 64, "connections (closed model), the same for every target")

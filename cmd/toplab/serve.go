@@ -26,6 +26,7 @@ func roles() map[string]role {
 		"backend": {"the trade, item and user centres behind the gateway", serveBackend},
 		"proxy":   {"an httputil.ReverseProxy with a tuned transport (a benchmark baseline)", serveProxy},
 		"push":    {"the message service (TMC over WebSocket, REST pull, the change-log feeder)", servePush},
+		"sync":    {"a data sync worker: trade messages -> the seller database (jdp_tb_trade), with reconciliation", serveSync},
 	}
 }
 

@@ -28,17 +28,19 @@ const upStateFile = "up.json"
 type upPorts struct {
 	gateway, gatewayAdmin, backend, backendAdmin int
 	pushWS, pushInternal, pushAdmin              [2]int
+	syncAdmin                                    [2]int
 }
 
 func pickPorts(mode string) (upPorts, error) {
 	switch mode {
 	case "fixed":
 		return upPorts{gateway: 8800, gatewayAdmin: 8890, backend: 8801, backendAdmin: 8891,
-			pushWS: [2]int{8810, 8811}, pushInternal: [2]int{8812, 8813}, pushAdmin: [2]int{8892, 8893}}, nil
+			pushWS: [2]int{8810, 8811}, pushInternal: [2]int{8812, 8813}, pushAdmin: [2]int{8892, 8893},
+			syncAdmin: [2]int{8894, 8895}}, nil
 	case "auto":
 		var p upPorts
 		for _, dst := range []*int{&p.gateway, &p.gatewayAdmin, &p.backend, &p.backendAdmin, &p.pushWS[0], &p.pushWS[1],
-			&p.pushInternal[0], &p.pushInternal[1], &p.pushAdmin[0], &p.pushAdmin[1]} {
+			&p.pushInternal[0], &p.pushInternal[1], &p.pushAdmin[0], &p.pushAdmin[1], &p.syncAdmin[0], &p.syncAdmin[1]} {
 			port, err := testenv.FreePort()
 			if err != nil {
 				return p, err
@@ -76,7 +78,7 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec := upSpec(self, abs, ports)
+	spec := upSpec(self, abs, ports, upOptions{})
 	sup, err := testenv.NewSupervisor(spec)
 	if err != nil {
 		return err
@@ -99,6 +101,8 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 		"push":          "ws://127.0.0.1:" + strconv.Itoa(ports.pushWS[0]) + "/",
 		"push (2nd)":    "ws://127.0.0.1:" + strconv.Itoa(ports.pushWS[1]) + "/",
 		"push admin":    "http://127.0.0.1:" + strconv.Itoa(ports.pushAdmin[0]),
+		"sync admin":    "http://127.0.0.1:" + strconv.Itoa(ports.syncAdmin[0]),
+		"seller db":     filepath.Join(abs, "seller.db"),
 	}}
 	if err := writeUpState(abs, st); err != nil {
 		return err
@@ -110,14 +114,35 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 	return sup.Stop(context.Background())
 }
 
+// upOptions vary the reference system for tests and benchmarks; the zero
+// value is `toplab up`'s.
+type upOptions struct {
+	sellerDSN    string       // MariaDB DSN of the seller database ("": SQLite dir/seller.db)
+	workers      []syncWorker // default sync-1 and sync-2 in the default cluster
+	syncFlags    []string     // added to every sync worker's command line
+	pushFlags    []string
+	backendFlags []string
+}
+
+// syncWorker is one sync worker of the system.
+type syncWorker struct{ id, cluster string }
+
+func (o upOptions) syncWorkers() []syncWorker {
+	if o.workers != nil {
+		return o.workers
+	}
+	return []syncWorker{{"sync-1", meta.DefaultGroup}, {"sync-2", meta.DefaultGroup}}
+}
+
 // upSpec is the reference system on the embedded default: local processes
-// sharing SQLite files in dir: the backend, two push nodes and the gateway.
-func upSpec(self, dir string, p upPorts) testenv.Spec {
+// sharing SQLite files in dir: the backend, two push nodes, the gateway and
+// two sync workers writing the sellers' database (dir/seller.db).
+func upSpec(self, dir string, p upPorts, o upOptions) testenv.Spec {
 	backendURL := "http://127.0.0.1:" + strconv.Itoa(p.backend)
 	tmcURL := "http://127.0.0.1:" + strconv.Itoa(p.pushInternal[0])
 	nodes := []testenv.NodeSpec{{
 		Name:       "backend",
-		Command:    []string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}"},
+		Command:    append([]string{self, "serve", "backend", "-addr", "127.0.0.1:${port:http}", "-admin", "127.0.0.1:${port:admin}", "-data", "${data}"}, o.backendFlags...),
 		Ports:      []string{"http", "admin"},
 		FixedPorts: map[string]int{"http": p.backend, "admin": p.backendAdmin},
 		Health:     "http://127.0.0.1:${port:admin}/healthz",
@@ -126,9 +151,9 @@ func upSpec(self, dir string, p upPorts) testenv.Spec {
 		id := "push-" + strconv.Itoa(i)
 		nodes = append(nodes, testenv.NodeSpec{
 			Name: id,
-			Command: []string{self, "serve", "push", "-id", id, "-nodes", "push-0,push-1",
+			Command: append([]string{self, "serve", "push", "-id", id, "-nodes", "push-0,push-1",
 				"-ws", "127.0.0.1:${port:ws}", "-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}",
-				"-data", dir, "-store-dir", "${data}/messages", "-trade", backendURL},
+				"-data", dir, "-store-dir", "${data}/messages", "-trade", backendURL}, o.pushFlags...),
 			Ports:      []string{"ws", "internal", "admin"},
 			FixedPorts: map[string]int{"ws": p.pushWS[i], "internal": p.pushInternal[i], "admin": p.pushAdmin[i]},
 			Health:     "http://127.0.0.1:${port:admin}/healthz",
@@ -143,19 +168,37 @@ func upSpec(self, dir string, p upPorts) testenv.Spec {
 		FixedPorts: map[string]int{"http": p.gateway, "admin": p.gatewayAdmin},
 		Health:     "http://127.0.0.1:${port:admin}/healthz",
 	})
+	push := "ws://127.0.0.1:" + strconv.Itoa(p.pushWS[0]) + "/,ws://127.0.0.1:" + strconv.Itoa(p.pushWS[1]) + "/"
+	for i, w := range o.syncWorkers() {
+		cmd := []string{self, "serve", "sync", "-id", w.id, "-cluster", w.cluster, "-admin", "127.0.0.1:${port:admin}", "-data", dir,
+			"-gateway", "http://127.0.0.1:" + strconv.Itoa(p.gateway), "-push", push, "-freshness-log", "${data}/freshness.log"}
+		if o.sellerDSN != "" {
+			cmd = append(cmd, "-mysql", o.sellerDSN)
+		} else {
+			cmd = append(cmd, "-sqlite", filepath.Join(dir, "seller.db"))
+		}
+		n := testenv.NodeSpec{Name: w.id, Command: append(cmd, o.syncFlags...), Ports: []string{"admin"},
+			Health: "http://127.0.0.1:${port:admin}/healthz"}
+		if i < len(p.syncAdmin) && p.syncAdmin[i] > 0 {
+			n.FixedPorts = map[string]int{"admin": p.syncAdmin[i]}
+		}
+		nodes = append(nodes, n)
+	}
 	return testenv.Spec{Dir: dir, Nodes: nodes}
 }
 
 func printUp(env *cliEnv, st upState) {
 	w := env.stdout
 	fmt.Fprintln(w, "toplab is up:")
-	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend", "backend admin", "push", "push (2nd)", "push admin"} {
+	for _, k := range []string{"gateway", "gateway batch", "gateway admin", "backend", "backend admin", "push", "push (2nd)", "push admin",
+		"sync admin", "seller db"} {
 		fmt.Fprintf(w, "  %-14s %s\n", k, st.Endpoints[k])
 	}
 	for _, n := range st.Nodes {
 		fmt.Fprintf(w, "  node %-9s pid %-7d log %s\n", n.Name, n.PID, n.LogPath)
 	}
 	fmt.Fprintf(w, "demo tenant: app_key %s, secret %s, seller %s, session %s\n", meta.DemoAppKey, meta.DemoSecret, meta.DemoSeller, meta.DemoSession)
+	fmt.Fprintf(w, "sync app: app_key %s, secret %s; orders land in jdp_tb_trade of %s\n", meta.SyncAppKey, meta.SyncSecret, st.Endpoints["seller db"])
 	fmt.Fprintln(w, "Ctrl-C (or `toplab down`) stops everything.")
 }
 

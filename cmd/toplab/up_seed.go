@@ -18,10 +18,22 @@ import (
 // seedDemo writes the demo tenant into the metadata store in dir before the
 // gateway starts (so its Bloom filter knows the demo app and session).
 func seedDemo(ctx context.Context, dir string) error {
-	if err := seedObjects(ctx, dir, append(meta.DemoTenant(time.Now()), meta.DemoMessaging()...)); err != nil {
+	objs := append(meta.DemoTenant(time.Now()), meta.DemoMessaging()...)
+	objs = append(objs, meta.SyncTenant(time.Now(), demoSyncSellers(), nil)...)
+	if err := seedObjects(ctx, dir, objs); err != nil {
 		return fmt.Errorf("seed demo tenant: %w", err)
 	}
 	return nil
+}
+
+// demoSyncSellers are the sellers `toplab up`'s sync workers copy: the demo
+// seller and the ones the backend seeds by default (seller_0001...).
+func demoSyncSellers() []string {
+	sellers := []string{meta.DemoSeller}
+	for i := 1; i <= 10; i++ {
+		sellers = append(sellers, fmt.Sprintf("seller_%04d", i))
+	}
+	return sellers
 }
 
 // seedObjects validates objs and writes them in bulk into the SQLite

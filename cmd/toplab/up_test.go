@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/toplab/toplab/loadgen/zeroloss"
+	"github.com/toplab/toplab/system/datasync/sellerdb"
 	"io"
 	"net/http"
 	"net/url"
@@ -115,6 +117,7 @@ func TestUpServesTheDemoTenant(t *testing.T) {
 	}
 
 	checkUpMessaging(t, st, gatewayBase)
+	checkUpSync(t, st)
 
 	// status, then down.
 	if code, out, errOut := runCLI(t, "status", "-data", dir); code != 0 || !strings.Contains(out, "gateway") {
@@ -215,6 +218,31 @@ func checkUpMessaging(t *testing.T, st upState, gatewayBase string) {
 			}
 		case <-ctx.Done():
 			t.Fatal("the produced message did not arrive")
+		}
+	}
+}
+
+// checkUpSync: the sync workers copy every demo order into the seller
+// database (jdp_tb_trade), identical to the trade centre's version.
+func checkUpSync(t *testing.T, st upState) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	db, err := sellerdb.Open(ctx, sellerdb.Config{DSN: st.Endpoints["seller db"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var rep zeroloss.OrderReport
+	for {
+		rep, err = zeroloss.CheckOrders(ctx, st.Endpoints["backend"], db, nil)
+		if err == nil && rep.Pass() && rep.Orders > 0 {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the seller database never matched the trade centre: %s %+v (err %v)", rep, rep.Diffs, err)
+		case <-time.After(200 * time.Millisecond):
 		}
 	}
 }

@@ -144,7 +144,9 @@ func serveSync(ctx context.Context, env *cliEnv, args []string) error {
 		return usageError{err.Error()}
 	}
 	cleanup, err := sellerdb.NewCleanupJob(db, sellerdb.CleanupConfig{Window: yf.cleanupWindow, Retention: yf.cleanupRetention,
-		OnRun: func(r sellerdb.CleanupRun) { log.Info("sync: cleanup of deleted rows", "deleted", r.Deleted, "err", r.Err) }})
+		OnRun: func(r sellerdb.CleanupRun) {
+			log.Info("sync: cleanup of deleted rows", "deleted", r.Deleted, "err", r.Err)
+		}})
 	if err != nil {
 		return usageError{err.Error()}
 	}

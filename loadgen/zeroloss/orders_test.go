@@ -60,11 +60,11 @@ func TestCheckOrdersFindsEveryDifference(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	write(latest[0])      // matches
-	write(first)          // order 1: stale (its first version)
-	write(latest[2])      // order 2: altered below
-	write(latest[3])      // order 3: deleted below
-	write(latest[4])      // matches; order 5 is missing
+	write(latest[0]) // matches
+	write(first)     // order 1: stale (its first version)
+	write(latest[2]) // order 2: altered below
+	write(latest[3]) // order 3: deleted below
+	write(latest[4]) // matches; order 5 is missing
 	altered := latest[2]
 	altered.Doc = []byte(string(altered.Doc[:len(altered.Doc)-1]) + `,"x":1}`)
 	write(altered)

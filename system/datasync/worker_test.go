@@ -244,8 +244,8 @@ func TestFailuresKeepMessagesUnconfirmed(t *testing.T) {
 	tw.plat.mu.Unlock()
 	tw.w.receive(tradeMsg(1, 1, "s1"), r.done(1))
 	tw.w.receive(tradeMsg(2, 2, "s1"), r.done(2))
-	tw.w.receive(tradeMsg(3, 3, "s1"), r.done(3))        // the platform has no order 3
-	tw.w.receive(tradeMsg(4, 4, "s1"), r.done(4))        // malformed
+	tw.w.receive(tradeMsg(3, 3, "s1"), r.done(3))       // the platform has no order 3
+	tw.w.receive(tradeMsg(4, 4, "s1"), r.done(4))       // malformed
 	tw.w.receive(tradeMsg(5, 5, "stranger"), r.done(5)) // not synced here
 	tw.w.receive(&tmc.Message{ID: 6, Topic: "taobao_trade_TradeCreate", Content: "{"}, r.done(6))
 	tw.w.receive(&tmc.Message{ID: 7, Topic: "taobao_refund_RefundSuccess", Content: `{"tid":7,"seller_nick":"s1"}`}, r.done(7)) // a refund changes its order

@@ -27,7 +27,7 @@ var tradeFields = map[string]int{
 	"payment": standardLevel, "post_fee": standardLevel, "total_fee": standardLevel, "discount_fee": standardLevel,
 	"adjust_fee": standardLevel, "pay_time": standardLevel, "consign_time": standardLevel, "end_time": standardLevel,
 	"buyer_message": standardLevel, "buyer_memo": standardLevel, "seller_memo": standardLevel, "refund_status": standardLevel,
-	"orders": standardLevel,
+	"orders":        standardLevel,
 	"receiver_name": privacyLevel, "receiver_mobile": privacyLevel, "receiver_address": privacyLevel,
 	"receiver_state": privacyLevel, "receiver_city": privacyLevel, "receiver_district": privacyLevel, "receiver_zip": privacyLevel,
 }

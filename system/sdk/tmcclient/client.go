@@ -28,8 +28,8 @@ type Client struct {
 	slots    chan struct{}       // Deliver mode: one token per message handed over and not yet reported
 	// outstanding counts Deliver-mode messages not yet reported; Run waits for them.
 	outstanding sync.WaitGroup
-	dedupe   *dedupe
-	stats    counters
+	dedupe      *dedupe
+	stats       counters
 
 	connected atomic.Bool
 	running   atomic.Bool

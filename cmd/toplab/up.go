@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/toplab/toplab/system/meta"
@@ -57,6 +58,7 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 	dir := fs.String("data", "toplab-data", "folder of the system's data, logs and state")
 	portMode := fs.String("ports", "fixed", "fixed: the documented ports (gateway 8800); auto: free ports")
 	orders := fs.Int("demo-orders", 20, "orders created for demo_seller on first start")
+	sellerDSN := fs.String("seller-dsn", os.Getenv("TOPLAB_SELLER_DSN"), "MySQL/MariaDB DSN of the sellers' database the sync workers write (default: SQLite <data>/seller.db)")
 	if err := parseFlags(fs, args, 0); err != nil {
 		return err
 	}
@@ -78,7 +80,7 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 	if err != nil {
 		return err
 	}
-	spec := upSpec(self, abs, ports, upOptions{})
+	spec := upSpec(self, abs, ports, upOptions{sellerDSN: *sellerDSN})
 	sup, err := testenv.NewSupervisor(spec)
 	if err != nil {
 		return err
@@ -104,6 +106,9 @@ func runUp(ctx context.Context, env *cliEnv, args []string) error {
 		"sync admin":    "http://127.0.0.1:" + strconv.Itoa(ports.syncAdmin[0]),
 		"seller db":     filepath.Join(abs, "seller.db"),
 	}}
+	if *sellerDSN != "" {
+		st.Endpoints["seller db"] = "mysql " + redactDSN(*sellerDSN)
+	}
 	if err := writeUpState(abs, st); err != nil {
 		return err
 	}
@@ -227,4 +232,14 @@ func readUpState(dir string) (upState, error) {
 		return st, errors.New(upStateFile + ": no pid")
 	}
 	return st, nil
+}
+
+// redactDSN hides a DSN's password.
+func redactDSN(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	colon := strings.Index(dsn, ":")
+	if at < 0 || colon < 0 || colon > at {
+		return dsn
+	}
+	return dsn[:colon+1] + "***" + dsn[at:]
 }

@@ -57,7 +57,6 @@ func (t *timerLoop) add(evs ...timerEvent) {
 func (t *timerLoop) stop() { t.once.Do(func() { close(t.done) }) }
 
 func (t *timerLoop) run() {
-	var timer clock.Timer
 	for {
 		now := t.clock.Now()
 		var due []timerEvent
@@ -78,34 +77,39 @@ func (t *timerLoop) run() {
 		if len(due) > 0 {
 			continue
 		}
+		// A fresh timer per wait: a reused one can carry a stale tick or
+		// lose one to a Stop racing its fire, and then sleep past a deadline.
+		var timer clock.Timer
 		var c <-chan time.Time
 		if wait >= 0 {
-			if timer == nil {
-				timer = t.clock.NewTimer(wait)
-			} else {
-				timer.Reset(wait)
+			// A timer runs from the clock's time when it is armed: if the
+			// clock moved since the wait was computed (a fake clock stepping
+			// through other timers), it would fire late, maybe never within
+			// the test's Advance. Arm from a fresh reading and re-arm when
+			// the clock moved while arming.
+			armAt := t.clock.Now()
+			if !armAt.Before(nextAt) {
+				continue
 			}
+			timer = t.clock.NewTimer(nextAt.Sub(armAt))
 			c = timer.C()
-			// The clock may have moved since now was read (a fake clock's
-			// Advance): a timer armed after that would fire late.
-			if !t.clock.Now().Before(nextAt) {
+			if t.clock.Now().Sub(armAt) > time.Microsecond {
+				timer.Stop()
 				continue
 			}
 		}
 		select {
 		case <-c:
 		case <-t.kick:
-			if timer != nil && !timer.Stop() {
-				select { // drain a fire that raced the stop
-				case <-timer.C():
-				default:
-				}
-			}
 		case <-t.done:
-			if timer != nil {
-				timer.Stop()
-			}
+		}
+		if timer != nil {
+			timer.Stop()
+		}
+		select {
+		case <-t.done:
 			return
+		default:
 		}
 	}
 }

@@ -16,7 +16,13 @@ DEB_PACKAGES := docker.io debootstrap wrk nginx-light
 
 DOCKER_HINT := needs a running Docker engine: run 'make deps', then start it with 'dockerd --bridge=none --iptables=false &' (containers use host networking only)
 
-.PHONY: help build up test test-short bench bench-baseline bench-gateway bench-push lint images clean deps check-docker
+# ENV picks the environment of `make double11` and `make smoke`: embedded
+# (local processes on SQLite files, only Go needed) or containers (plus
+# MariaDB and Redis containers: needs Docker and `make images`).
+ENV ?= embedded
+RUNS ?= runs
+
+.PHONY: help build up double11 smoke test test-short bench bench-baseline bench-gateway bench-push lint images clean deps check-docker
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -26,6 +32,12 @@ build: ## build the static binary bin/toplab (CGO_ENABLED=0, version injected)
 
 up: build ## start the reference system on 127.0.0.1 (gateway :8800) with the demo tenant; Ctrl-C stops it
 	$(BIN) up
+
+double11: build ## the Double-11 night (7 min + calibration): whole system under scenarios/double11.yaml, report in runs/ (ENV=containers: MariaDB + Redis)
+	$(BIN) run double11 -env $(ENV) -out $(RUNS)
+
+smoke: build ## the under-a-minute smoke scenario (CI): every stream, node role and SLO kind, report in runs/
+	$(BIN) run smoke -env $(ENV) -out $(RUNS)
 
 test: ## run every test with -race; Docker tests skip loudly without a daemon (fail with TOPLAB_REQUIRE_INTEGRATION=1)
 	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...

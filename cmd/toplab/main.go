@@ -42,6 +42,9 @@ func commands() []command {
 		{"down", "stop a running `toplab up`", runDown},
 		{"status", "show the nodes of a running `toplab up`", runStatus},
 		{"meta", "manage metadata through a gateway's admin API (apps, APIs, packages, sessions, flow rules, seeding)", runMeta},
+		{"run", "run a scenario (double11, smoke or a file) against the reference system and write its report", runRun},
+		{"compare", "compare run folders side by side, with significance tests", runCompare},
+		{"budget", "judge a run against performance budgets (exit 1 on a breach)", runBudget},
 		{"bench", "toplab bench gateway: backend alone, gateway, ReverseProxy and nginx on loopback, side by side", runBench},
 	}
 }

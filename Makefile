@@ -22,7 +22,7 @@ DOCKER_HINT := needs a running Docker engine: run 'make deps', then start it wit
 ENV ?= embedded
 RUNS ?= runs
 
-.PHONY: help build up double11 smoke test test-short bench bench-baseline bench-gateway bench-push lint images clean deps check-docker
+.PHONY: help build up double11 smoke crosscheck test test-short bench bench-baseline bench-gateway bench-push lint images clean deps check-docker
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-14s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -38,6 +38,9 @@ double11: build ## the Double-11 night (7 min + calibration): whole system under
 
 smoke: build ## the under-a-minute smoke scenario (CI): every stream, node role and SLO kind, report in runs/
 	$(BIN) run smoke -env $(ENV) -out $(RUNS)
+
+crosscheck: ## the closed-model cross-check against Debian's wrk (needs wrk; skipped under -race, so make test skips it)
+	$(GO) test -count=1 -run TestClosedModelAgreesWithWrk -v ./loadgen/
 
 test: ## run every test with -race; Docker tests skip loudly without a daemon (fail with TOPLAB_REQUIRE_INTEGRATION=1)
 	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...

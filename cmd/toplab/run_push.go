@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -111,6 +112,7 @@ func (ps *pushStream) client(ctx context.Context, i int) {
 			URL: ps.sys.pushWS(i), AppKey: appKey, Secret: secret,
 			ReconnectMin: 100 * time.Millisecond, ReconnectMax: 2 * time.Second,
 			Deliver: func(m *tmc.Message, done func(error)) { ps.deliver(appKey, u, m, done) },
+			Dial:    sourceDialer(i),
 		})
 		if err != nil {
 			return
@@ -253,4 +255,14 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	case <-t.C:
 		return nil
 	}
+}
+
+// pushSources is how many loopback source addresses the clients spread over
+// (127.0.0.2 ...), so large swarms are not bound by one address's ephemeral ports.
+const pushSources = 8
+
+// sourceDialer binds client i's connections to one of the source addresses.
+func sourceDialer(i int) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.IPv4(127, 0, 0, byte(2+i%pushSources))}}
+	return d.DialContext
 }

@@ -72,6 +72,16 @@ func (g *Gateway) writeFast(ctx *fasthttp.RequestCtx, in *request) {
 // fastError answers requests fasthttp could not read in the protocol's own
 // error format (an oversized body is code 43, as on the net/http front).
 func (g *Gateway) fastError(ctx *fasthttp.RequestCtx, err error) {
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() && len(ctx.Request.Header.RawHeaders()) == 0 {
+		// The read timed out before a request line arrived: a connection a
+		// client opened and never used (Go's transport keeps spares) or a
+		// stalled header. An answer there would be an unsolicited response
+		// to whoever reuses the connection: close it without one (fasthttp's
+		// own write then fails quietly).
+		ctx.Conn().Close()
+		return
+	}
 	in := request{method: string(ctx.Method()), path: string(ctx.Path()), query: string(ctx.URI().QueryString()), remote: fastRemote(ctx)}
 	if in.path != PathRest && in.path != PathBatch {
 		in.path = PathRest

@@ -294,6 +294,33 @@ func TestSlowClientIsDisconnected(t *testing.T) {
 	})
 }
 
+// A connection that never sends a request is closed at the read timeout
+// without an answer: an answer would be an unsolicited response to the
+// client that later reuses it.
+func TestUnusedConnectionClosesSilently(t *testing.T) {
+	e := newEnv(t)
+	srv := e.gw.FastServer(100 * time.Millisecond)
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go srv.Serve(l)
+	defer srv.Shutdown()
+	conn, err := net.Dial("tcp", l.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	got, err := io.ReadAll(conn)
+	if ne, ok := err.(net.Error); ok && ne.Timeout() {
+		t.Fatal("server kept an unused connection open")
+	}
+	if len(got) != 0 {
+		t.Fatalf("an unused connection got an answer: %q", got)
+	}
+}
+
 func assertCutOff(t *testing.T, addr string) {
 	t.Helper()
 	conn, err := net.Dial("tcp", addr)

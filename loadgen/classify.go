@@ -14,7 +14,15 @@ const (
 	// OutcomeCanceled marks hits cut off because the run was cancelled; they
 	// have no latency and are not errors of the system under test.
 	OutcomeCanceled = "canceled"
+	// OutcomeExpectedPrefix starts the outcome of a hit that failed on
+	// purpose, as the run asked (a bad request sent to check its error
+	// code): it is no success, but no error of the system either, so the
+	// per-second error counts leave it out.
+	OutcomeExpectedPrefix = "expected:"
 )
+
+// IsExpected reports whether outcome is an error the run asked for.
+func IsExpected(outcome string) bool { return strings.HasPrefix(outcome, OutcomeExpectedPrefix) }
 
 // Classifier names the outcome of one hit; OutcomeOK means success. It runs on
 // the recording goroutines for every hit, so it must be cheap, safe for

@@ -21,7 +21,8 @@ type Second struct {
 	// Sent is how many hits were actually sent in this second: the achieved rate.
 	Sent uint64 `json:"sent"`
 	// Requests counts the hits due in this second (sent in it, closed model)
-	// that have a latency; Errors those of them whose outcome is not OutcomeOK.
+	// that have a latency; Errors those of them whose outcome is not OutcomeOK
+	// (nor an expected error: IsExpected).
 	Requests uint64 `json:"requests"`
 	Errors   uint64 `json:"errors"`
 	// P50 and P99 are the corrected latency of Requests.

@@ -111,7 +111,7 @@ func (s *Shard) Record(o Observation) {
 	// Values are clamped into range, so recording cannot fail.
 	_ = s.corrected.RecordValue(corrected)
 	_ = s.raw.RecordValue(micros(o.Raw))
-	s.series.record(o.Intended, corrected, !ok)
+	s.series.record(o.Intended, corrected, !ok && !IsExpected(o.Outcome))
 }
 
 // tally is what the progress line reads while a run is live.

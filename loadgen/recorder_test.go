@@ -121,3 +121,20 @@ func TestRecordDoesNotAllocate(t *testing.T) {
 		t.Fatalf("Record allocates %v times per call", n)
 	}
 }
+
+// An expected error (a bad request sent on purpose that got its code) is no
+// success, but the per-second error count leaves it out; a real error counts.
+func TestExpectedOutcomesAreNoErrorsPerSecond(t *testing.T) {
+	r := NewRecorder(1)
+	for _, out := range []string{OutcomeOK, OutcomeExpectedPrefix + "25", "top:10"} {
+		r.Shard(0).Record(Observation{Intended: 500 * time.Millisecond, Sent: 500 * time.Millisecond, Raw: time.Millisecond,
+			Corrected: time.Millisecond, Outcome: out, Code: 200})
+	}
+	s, err := r.Summary(time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Successes != 1 || len(s.Series) == 0 || s.Series[0].Requests != 3 || s.Series[0].Errors != 1 {
+		t.Fatalf("successes %d, series %+v; want 1 success, 3 requests and 1 error in second 0", s.Successes, s.Series)
+	}
+}

@@ -159,20 +159,7 @@ func (r *labRun) reportAPI(run *reports.Run, warmup float64) error {
 		run.Streams = append(run.Streams, cs)
 		run.SLOs = append(run.SLOs, reports.Judge("api p99 "+p.class, "latency", reports.AtMost, durMs(slo.APIP99.For(p.class)), p99Of(cs.Latency), "ms"))
 	}
-	var expected, canceled uint64
-	for k, v := range sum.Outcomes {
-		switch {
-		case strings.HasPrefix(k, "expected:"):
-			expected += v
-		case k == loadgen.OutcomeCanceled:
-			canceled += v
-		}
-	}
-	judged := sum.Requests - min(sum.Requests, expected+canceled)
-	rate := math.NaN()
-	if judged > 0 {
-		rate = float64(judged-min(judged, sum.Successes)) / float64(judged)
-	}
+	rate := errorRateAfter(sum, r.start, warmup)
 	run.SLOs = append(run.SLOs, reports.Judge("api error rate", "error_rate", reports.AtMost, slo.APIErrorRate, rate, ""))
 	run.Checks = append(run.Checks, reports.Check{Name: "api", Pass: hits.Pass && calls.Pass,
 		Detail: "requests: " + hits.String() + "; calls: " + calls.String(),
@@ -198,4 +185,23 @@ func nodesOf(s *scenarios.Scenario, sup *testenv.Supervisor) []reports.Node {
 		out = append(out, reports.Node{Name: in.Name, Role: in.Role, PIDs: p, Restarts: max(len(p)-1, 0)})
 	}
 	return out
+}
+
+// errorRateAfter is the share of requests due after the warm-up that failed:
+// the per-second series counts neither expected errors (bad requests sent on
+// purpose) nor cancelled hits as errors. NaN when nothing was due.
+func errorRateAfter(sum *loadgen.Summary, runStart time.Time, warmupSec float64) float64 {
+	off := sum.Start.Sub(runStart).Seconds()
+	var requests, errs uint64
+	for _, sec := range sum.Series {
+		if off+float64(sec.Second) < warmupSec {
+			continue
+		}
+		requests += sec.Requests
+		errs += sec.Errors
+	}
+	if requests == 0 {
+		return math.NaN()
+	}
+	return float64(errs) / float64(requests)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/toplab/toplab/loadgen"
 	"github.com/toplab/toplab/scenarios"
 )
 
@@ -162,5 +163,21 @@ func TestRunCompareBudgetRefuseBadArguments(t *testing.T) {
 		if code, _, stderr := runCLI(t, tc.args...); code != tc.code {
 			t.Errorf("toplab %v: exit %d, want %d\n%s", tc.args, code, tc.code, stderr)
 		}
+	}
+}
+
+// The API error rate covers only the seconds after the warm-up.
+func TestErrorRateExcludesTheWarmup(t *testing.T) {
+	start := time.Date(2026, 11, 11, 0, 0, 0, 0, time.UTC)
+	sum := &loadgen.Summary{Start: start.Add(time.Second), Series: []loadgen.Second{
+		{Second: 0, Requests: 100, Errors: 50}, // run second 1: warm-up
+		{Second: 1, Requests: 100, Errors: 1},  // run second 2
+		{Second: 2, Requests: 100, Errors: 0},
+	}}
+	if got := errorRateAfter(sum, start, 2); got != 0.005 {
+		t.Fatalf("error rate %v, want 0.005", got)
+	}
+	if got := errorRateAfter(sum, start, 10); !math.IsNaN(got) {
+		t.Fatalf("error rate %v with nothing after the warm-up, want NaN", got)
 	}
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
@@ -140,37 +138,21 @@ func runBenchSync(ctx context.Context, env *cliEnv, args []string) error {
 
 func ms(us int64) float64 { return float64(us) / 1000 }
 
-// readFreshness merges every sync worker's freshness log under dir
-// (<data>/<node>/freshness.log) into one histogram of microseconds.
+// readFreshness merges every sync worker's freshness log under dir into one
+// histogram of microseconds, and returns the count and the last commit.
 func readFreshness(dir string) (*hdrhistogram.Histogram, int64, time.Time, error) {
 	h := hdrhistogram.New(1, int64(time.Hour/time.Microsecond), 3)
 	var n int64
 	var last time.Time
-	files, _ := filepath.Glob(filepath.Join(dir, "data", "*", "freshness.log"))
-	if len(files) == 0 {
-		return h, 0, last, fmt.Errorf("no freshness logs under %s", dir)
-	}
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return h, n, last, err
+	files, err := eachFreshness(dir, func(changed, committed int64) {
+		_ = h.RecordValue(max(1, (committed-changed)*1000))
+		n++
+		if t := time.UnixMilli(committed); t.After(last) {
+			last = t
 		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			var l struct {
-				Changed   int64 `json:"changed_ms"`
-				Committed int64 `json:"committed_ms"`
-			}
-			if json.Unmarshal(sc.Bytes(), &l) != nil || l.Changed == 0 || strings.TrimSpace(sc.Text()) == "" {
-				continue
-			}
-			_ = h.RecordValue(max(1, (l.Committed-l.Changed)*1000))
-			n++
-			if t := time.UnixMilli(l.Committed); t.After(last) {
-				last = t
-			}
-		}
-		fh.Close()
+	})
+	if err == nil && files == 0 {
+		err = fmt.Errorf("no freshness logs under %s", dir)
 	}
-	return h, n, last, nil
+	return h, n, last, err
 }

@@ -16,28 +16,18 @@ import (
 // since start. Changes before start (seeding) are left out.
 func freshnessSummary(dir string, start time.Time) (*loadgen.Summary, int64, error) {
 	rec := loadgen.NewRecorder(1)
-	files, _ := filepath.Glob(filepath.Join(dir, "data", "*", "freshness.log"))
 	var n int64
-	for _, f := range files {
-		fh, err := os.Open(f)
-		if err != nil {
-			return nil, n, err
+	_, err := eachFreshness(dir, func(changed, committed int64) {
+		at := time.UnixMilli(changed).Sub(start)
+		if at < 0 {
+			return
 		}
-		sc := bufio.NewScanner(fh)
-		for sc.Scan() {
-			changed, committed, ok := parseFreshnessLine(sc.Bytes())
-			if !ok {
-				continue
-			}
-			at := time.UnixMilli(changed).Sub(start)
-			if at < 0 {
-				continue
-			}
-			lat := max(time.Duration(committed-changed)*time.Millisecond, time.Millisecond/10)
-			rec.Shard(0).Record(loadgen.Observation{Intended: at, Sent: at, Corrected: lat, Raw: lat, Outcome: loadgen.OutcomeOK})
-			n++
-		}
-		fh.Close()
+		lat := max(time.Duration(committed-changed)*time.Millisecond, time.Millisecond/10)
+		rec.Shard(0).Record(loadgen.Observation{Intended: at, Sent: at, Corrected: lat, Raw: lat, Outcome: loadgen.OutcomeOK})
+		n++
+	})
+	if err != nil {
+		return nil, n, err
 	}
 	sum, err := rec.Summary(start)
 	if err != nil {
@@ -45,6 +35,27 @@ func freshnessSummary(dir string, start time.Time) (*loadgen.Summary, int64, err
 	}
 	sum.Name, sum.Model = "sync freshness", loadgen.ModelOpen
 	return sum, n, nil
+}
+
+// eachFreshness calls fn with every record of every sync worker's freshness
+// log under dir (<dir>/data/<node>/freshness.log) and returns how many logs
+// it read.
+func eachFreshness(dir string, fn func(changed, committed int64)) (int, error) {
+	files, _ := filepath.Glob(filepath.Join(dir, "data", "*", "freshness.log"))
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return 0, err
+		}
+		sc := bufio.NewScanner(fh)
+		for sc.Scan() {
+			if changed, committed, ok := parseFreshnessLine(sc.Bytes()); ok {
+				fn(changed, committed)
+			}
+		}
+		fh.Close()
+	}
+	return len(files), nil
 }
 
 // parseFreshnessLine reads one line of a sync worker's freshness log:

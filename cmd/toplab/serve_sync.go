@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"os"
@@ -31,11 +32,7 @@ type syncFlags struct {
 	freshnessLog                            string
 }
 
-func (f *syncFlags) register(fs interface {
-	StringVar(*string, string, string, string)
-	DurationVar(*time.Duration, string, time.Duration, string)
-	IntVar(*int, string, int, string)
-}) {
+func (f *syncFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&f.id, "id", "sync-1", "this worker's id (heartbeats, metrics, logs)")
 	fs.StringVar(&f.cluster, "cluster", meta.DefaultGroup, "logical cluster: the sync app's message group this worker consumes (hot sellers have their own)")
 	fs.StringVar(&f.app, "app", meta.SyncAppKey, "the sync app's key")

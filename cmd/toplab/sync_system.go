@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -96,7 +97,7 @@ func (s *syncSystem) settle(ctx context.Context, quiet time.Duration) error {
 	stableSince := time.Now()
 	for {
 		c, err := s.syncCounters(ctx, "toplab_sync_messages_total", "toplab_sync_orders_total", "toplab_sync_batches_total")
-		if err == nil && fmt.Sprint(c) != fmt.Sprint(last) {
+		if err == nil && !maps.Equal(c, last) {
 			last, stableSince = c, time.Now()
 		}
 		if time.Since(stableSince) >= quiet {

@@ -8,9 +8,9 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
-	"time"
 
 	"github.com/toplab/toplab/system/datasync/sellerdb"
+	"github.com/toplab/toplab/system/top"
 )
 
 // OrderDiff is one order whose row differs from the trade centre.
@@ -82,8 +82,8 @@ func CheckOrders(ctx context.Context, tradeURL string, db *sellerdb.DB, sellers 
 			d = &OrderDiff{Tid: tid, Reason: "deleted", Want: v.Modified}
 		case row.Status != v.Status:
 			d = &OrderDiff{Tid: tid, Reason: "status", Want: v.Status, Got: row.Status}
-		case formatModified(row.Modified) != v.Modified:
-			d = &OrderDiff{Tid: tid, Reason: "modified", Want: v.Modified, Got: formatModified(row.Modified)}
+		case top.FormatTimestamp(row.Modified) != v.Modified:
+			d = &OrderDiff{Tid: tid, Reason: "modified", Want: v.Modified, Got: top.FormatTimestamp(row.Modified)}
 		case row.Hash != v.hash:
 			d = &OrderDiff{Tid: tid, Reason: "hash", Want: v.hash, Got: row.Hash}
 		}
@@ -100,11 +100,6 @@ func CheckOrders(ctx context.Context, tradeURL string, db *sellerdb.DB, sellers 
 		}
 	}
 	return rep, nil
-}
-
-// formatModified renders a row's modified as TOP does (GMT+8).
-func formatModified(t time.Time) string {
-	return t.In(time.FixedZone("GMT+8", 8*3600)).Format(time.DateTime)
 }
 
 // changedTids returns every tid in the trade centre's change log (every

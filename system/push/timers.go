@@ -64,11 +64,10 @@ func (t *timerLoop) run() {
 		for len(t.events) > 0 && !t.events[0].at.After(now) {
 			due = append(due, heap.Pop(&t.events).(timerEvent))
 		}
-		var wait time.Duration = -1
 		var nextAt time.Time
-		if len(t.events) > 0 {
+		pending := len(t.events) > 0
+		if pending {
 			nextAt = t.events[0].at
-			wait = nextAt.Sub(now)
 		}
 		t.mu.Unlock()
 		for _, ev := range due {
@@ -81,7 +80,7 @@ func (t *timerLoop) run() {
 		// lose one to a Stop racing its fire, and then sleep past a deadline.
 		var timer clock.Timer
 		var c <-chan time.Time
-		if wait >= 0 {
+		if pending {
 			// A timer runs from the clock's time when it is armed: if the
 			// clock moved since the wait was computed (a fake clock stepping
 			// through other timers), it would fire late, maybe never within

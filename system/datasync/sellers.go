@@ -76,7 +76,7 @@ func (d *MetaDirectory) Sellers(ctx context.Context) ([]string, error) {
 // than MinReload.
 func (d *MetaDirectory) load(ctx context.Context, eager bool) error {
 	clk := clock.Or(d.Clock)
-	refresh, minReload := orDuration(d.Refresh, time.Minute), orDuration(d.MinReload, time.Second)
+	refresh, minReload := positiveOr(d.Refresh, time.Minute), positiveOr(d.MinReload, time.Second)
 	d.mu.Lock()
 	age := clk.Since(d.loaded)
 	fresh := d.sessions != nil && (age < refresh && (!eager || age < minReload))
@@ -117,9 +117,10 @@ func (d *MetaDirectory) load(ctx context.Context, eager bool) error {
 	return nil
 }
 
-func orDuration(d, def time.Duration) time.Duration {
-	if d <= 0 {
+// positiveOr is v, or def when v is not positive (a zero config field).
+func positiveOr[T int | time.Duration](v, def T) T {
+	if v <= 0 {
 		return def
 	}
-	return d
+	return v
 }

@@ -92,9 +92,9 @@ func New(cfg Config) (*Worker, error) {
 	case cfg.MergeWindow == 0:
 		cfg.MergeWindow = 100 * time.Millisecond
 	}
-	cfg.Batch = orInt(cfg.Batch, 20)
-	cfg.Concurrency = orInt(cfg.Concurrency, 4)
-	cfg.MaxHeld = orInt(cfg.MaxHeld, 4000)
+	cfg.Batch = positiveOr(cfg.Batch, 20)
+	cfg.Concurrency = positiveOr(cfg.Concurrency, 4)
+	cfg.MaxHeld = positiveOr(cfg.MaxHeld, 4000)
 	cfg.Clock = clock.Or(cfg.Clock)
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
@@ -123,13 +123,6 @@ func New(cfg Config) (*Worker, error) {
 	w.stats.register(w.reg, cfg.ID, cfg.Cluster)
 	w.reg.MustRegister(w.fresh.hist, collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return w, nil
-}
-
-func orInt(v, def int) int {
-	if v <= 0 {
-		return def
-	}
-	return v
 }
 
 // tradeContent is the part of a trade message's content the worker reads.

@@ -97,7 +97,7 @@ func sampleRun(t testing.TB) *Run {
 			GoVersion: "go1.26.8", Commit: "0123456789ab", Store: "sqlite", Coord: "sqlitefile",
 			Knobs: map[string]string{"scale": "0.5", "push.batch": "64"},
 			Nodes: []Node{
-				{Name: "gateway-1", Role: "gateway", PIDs: []int{101}},
+				{Name: "gateway-1", Role: "gateway", PIDs: []int{101}, Work: 1003, WorkMetric: "calls"},
 				{Name: "push-1", Role: "push", PIDs: []int{102, 140}, Restarts: 1},
 			},
 		},

@@ -71,6 +71,12 @@ type Node struct {
 	// PIDs has one entry per start, so restarts (chaos, crashes) are visible.
 	PIDs     []int `json:"pids,omitempty"`
 	Restarts int   `json:"restarts"`
+	// Work is what the node did in the run, read from its metrics at the
+	// end (WorkMetric names the counter: calls served, frames pushed ...),
+	// so an idle node of a several-node role stands out. A restart resets
+	// the counter: then Work counts since the last start.
+	Work       float64 `json:"work,omitempty"`
+	WorkMetric string  `json:"work_metric,omitempty"`
 }
 
 // Phase is a stretch of the run, in seconds since Run.Start. Statistics

@@ -185,7 +185,7 @@ func tables(r *Run) []Table {
 	}
 	out = append(out, knobs)
 
-	nodes := Table{Title: "Nodes", Head: []string{"node", "role", "pids", "restarts"}}
+	nodes := Table{Title: "Nodes", Head: []string{"node", "role", "pids", "restarts", "work"}}
 	for _, n := range r.Env.Nodes {
 		pids := make([]string, len(n.PIDs))
 		for i, p := range n.PIDs {
@@ -195,7 +195,11 @@ func tables(r *Run) []Table {
 		if n.Restarts > 0 {
 			st = "warn"
 		}
-		nodes.Add(st, n.Name, n.Role, strings.Join(pids, " "), strconv.Itoa(n.Restarts))
+		work := ""
+		if n.WorkMetric != "" {
+			work = Num(n.Work) + " " + n.WorkMetric
+		}
+		nodes.Add(st, n.Name, n.Role, strings.Join(pids, " "), strconv.Itoa(n.Restarts), work)
 	}
 	out = append(out, nodes)
 

@@ -34,6 +34,18 @@ var labNodePorts = map[string][]string{
 	scenarios.RoleSync:    {"admin"},
 }
 
+// url is a node's http base URL on port.
+func (p labPorts) url(node, port string) string { return "http://" + p.addr(node, port) }
+
+// urls are the base URLs of nodes on port.
+func (p labPorts) urls(nodes []string, port string) []string {
+	out := make([]string, len(nodes))
+	for i, n := range nodes {
+		out[i] = p.url(n, port)
+	}
+	return out
+}
+
 func pickLabPorts(insts []scenarios.Instance) (labPorts, error) {
 	ports := labPorts{}
 	for _, in := range insts {
@@ -51,9 +63,10 @@ func pickLabPorts(insts []scenarios.Instance) (labPorts, error) {
 
 // labTopology is what the runner needs to know of a brought-up system.
 type labTopology struct {
-	backend, gateway string   // first instance of each: the load's targets
-	push             []string // every push instance
-	sync             []string
+	backends []string // the first is the trade centre of record; all serve items and users
+	gateways []string // the api stream spreads over all
+	push     []string // every push instance
+	sync     []string
 }
 
 func topologyOf(s *scenarios.Scenario) labTopology {
@@ -61,13 +74,9 @@ func topologyOf(s *scenarios.Scenario) labTopology {
 	for _, in := range s.Instances() {
 		switch in.Role {
 		case scenarios.RoleBackend:
-			if t.backend == "" {
-				t.backend = in.Name
-			}
+			t.backends = append(t.backends, in.Name)
 		case scenarios.RoleGateway:
-			if t.gateway == "" {
-				t.gateway = in.Name
-			}
+			t.gateways = append(t.gateways, in.Name)
 		case scenarios.RolePush:
 			t.push = append(t.push, in.Name)
 		case scenarios.RoleSync:
@@ -80,19 +89,25 @@ func topologyOf(s *scenarios.Scenario) labTopology {
 // labSpec builds the supervisor's spec of a scenario's environment: the
 // command lines of upSpec, generalised to any count per role (one NodeSpec
 // per instance, so each has its own pre-picked ports), with the scenario's
-// node flags and knobs appended. The first backend serves every gateway and
-// push feeder; several backends would be separate trade centres.
+// node flags and knobs appended. The first backend is the trade centre every
+// gateway and push node uses (each backend node keeps its own trades); the
+// item and user services, drawn from the seeded catalogue, are the same on
+// every backend, so gateways balance them over all backends, and the
+// message APIs over all push nodes (any node serves any queue). Sync worker
+// i calls gateway i mod the gateways.
 func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStores, backendSellers int) (testenv.Spec, error) {
 	top := topologyOf(s)
-	if top.backend == "" || top.gateway == "" || len(top.push) == 0 {
+	if len(top.backends) == 0 || len(top.gateways) == 0 || len(top.push) == 0 {
 		return testenv.Spec{}, fmt.Errorf("scenario %s: the runner needs a backend, a gateway and a push node", s.Name)
 	}
-	backendURL := "http://" + ports.addr(top.backend, "http")
-	tmcURL := "http://" + ports.addr(top.push[0], "internal")
+	backendURL := ports.url(top.backends[0], "http")
+	catalogueURLs := strings.Join(ports.urls(top.backends, "http"), ",")
+	tmcURLs := strings.Join(ports.urls(top.push, "internal"), ",")
 	var pushWS []string
 	for _, p := range top.push {
 		pushWS = append(pushWS, "ws://"+ports.addr(p, "ws")+"/")
 	}
+	syncs := 0
 	var coord []string
 	if st.redisAddr != "" {
 		coord = []string{"-redis", st.redisAddr}
@@ -110,11 +125,11 @@ func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStor
 				"-data", dir, "-store-dir", "${data}/messages", "-trade", backendURL}, coord...)
 		case scenarios.RoleGateway:
 			cmd = append([]string{self, "serve", "gateway", "-addr", ports.addr(in.Name, "http"), "-admin", ports.addr(in.Name, "admin"),
-				"-data", dir, "-backend", meta.BackendTrade + "=" + backendURL, "-backend", meta.BackendItem + "=" + backendURL,
-				"-backend", meta.BackendUser + "=" + backendURL, "-backend", meta.BackendTMC + "=" + tmcURL}, coord...)
+				"-data", dir, "-backend", meta.BackendTrade + "=" + backendURL, "-backend", meta.BackendItem + "=" + catalogueURLs,
+				"-backend", meta.BackendUser + "=" + catalogueURLs, "-backend", meta.BackendTMC + "=" + tmcURLs}, coord...)
 		case scenarios.RoleSync:
 			cmd = []string{self, "serve", "sync", "-id", in.Name, "-cluster", meta.DefaultGroup, "-admin", ports.addr(in.Name, "admin"),
-				"-data", dir, "-gateway", "http://" + ports.addr(top.gateway, "http"), "-push", strings.Join(pushWS, ","),
+				"-data", dir, "-gateway", ports.url(top.gateways[syncs%len(top.gateways)], "http"), "-push", strings.Join(pushWS, ","),
 				"-freshness-log", "${data}/freshness.log"}
 			if st.sellerDSN != "" {
 				cmd = append(cmd, "-mysql", st.sellerDSN)
@@ -122,6 +137,7 @@ func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStor
 				cmd = append(cmd, "-sqlite", filepath.Join(dir, "seller.db"))
 			}
 			cmd = append(cmd, coord...)
+			syncs++
 		default:
 			return testenv.Spec{}, fmt.Errorf("scenario %s: unknown role %q", s.Name, in.Role)
 		}

@@ -25,16 +25,16 @@ const (
 
 // labSystem is the reference system one run drives.
 type labSystem struct {
-	sup        *testenv.Supervisor
-	dir        string
-	ports      labPorts
-	top        labTopology
-	stores     labStores
-	containers []*testenv.Container
-	backendURL string
-	gatewayURL string
-	store      string // sqlite | mariadb, as run
-	coord      string // sqlite | redis
+	sup         *testenv.Supervisor
+	dir         string
+	ports       labPorts
+	top         labTopology
+	stores      labStores
+	containers  []*testenv.Container
+	backendURL  string   // the trade centre of record
+	gatewayURLs []string // every gateway
+	store       string   // sqlite | mariadb, as run
+	coord       string   // sqlite | redis
 }
 
 // startLab brings the scenario's environment up in dir: containers for
@@ -90,8 +90,8 @@ func startLab(ctx context.Context, self, dir string, s *scenarios.Scenario, env 
 		sys.stop()
 		return nil, fmt.Errorf("start the system (logs in %s): %w", filepath.Join(dir, "logs"), err)
 	}
-	sys.backendURL = "http://" + ports.addr(sys.top.backend, "http")
-	sys.gatewayURL = "http://" + ports.addr(sys.top.gateway, "http")
+	sys.backendURL = ports.url(sys.top.backends[0], "http")
+	sys.gatewayURLs = ports.urls(sys.top.gateways, "http")
 	return sys, nil
 }
 

@@ -50,8 +50,9 @@ type apiStream struct {
 }
 
 // newAPIStream prepares the attacks: a mix per class from toptarget's
-// DefaultMix entries weighted as the scenario says.
-func newAPIStream(s *scenarios.Scenario, gatewayURL string, seq pacer.Sequence, tids map[string][]int64, seed uint64) (*apiStream, error) {
+// DefaultMix entries weighted as the scenario says, each spread evenly over
+// the gateways.
+func newAPIStream(s *scenarios.Scenario, gateways []string, seq pacer.Sequence, tids map[string][]int64, seed uint64) (*apiStream, error) {
 	a := s.Streams.API
 	defaults := map[string]toptarget.API{}
 	for _, api := range toptarget.DefaultMix(time.Now()) {
@@ -75,7 +76,7 @@ func newAPIStream(s *scenarios.Scenario, gatewayURL string, seq pacer.Sequence, 
 		all = append(all, api)
 		total += api.Weight
 	}
-	base := toptarget.Config{URL: gatewayURL, Bulk: toptarget.Bulk{Apps: a.Apps, SessionsPerApp: a.SessionsPerApp},
+	base := toptarget.Config{URL: gateways[0], Spread: gateways[1:], Bulk: toptarget.Bulk{Apps: a.Apps, SessionsPerApp: a.SessionsPerApp},
 		Zipf: toptarget.Zipf{S: a.Zipf}, Tids: tids, BadFraction: a.BadFraction, BatchSize: a.BatchSize}
 	st := &apiStream{}
 	add := func(class string, share float64, mix []toptarget.API, batch float64, k uint64) error {

@@ -150,7 +150,7 @@ func measureCapacity(ctx context.Context, s *scenarios.Scenario, sys *labSystem,
 		if err != nil {
 			return 0, err
 		}
-		api, err := newAPIStream(s, sys.gatewayURL, pacerForCalibration(), tids, s.Seed)
+		api, err := newAPIStream(s, sys.gatewayURLs, pacerForCalibration(), tids, s.Seed)
 		if err != nil {
 			return 0, err
 		}

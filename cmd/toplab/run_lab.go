@@ -101,7 +101,7 @@ func (r *labRun) prepare(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if r.api, err = newAPIStream(s, r.sys.gatewayURL, seq, tids, s.Seed); err != nil {
+		if r.api, err = newAPIStream(s, r.sys.gatewayURLs, seq, tids, s.Seed); err != nil {
 			return err
 		}
 	}

@@ -52,6 +52,7 @@ func (r *labRun) publish(ctx context.Context) {
 					res.Body.Close()
 					if res.StatusCode == http.StatusOK {
 						r.push.history.Ack(key)
+						r.push.published.Add(1)
 						return
 					}
 				}

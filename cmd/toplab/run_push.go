@@ -37,6 +37,7 @@ type pushStream struct {
 	next    atomic.Uint32
 
 	received, deliveries, connected atomic.Int64
+	published                       atomic.Int64 // the stream's own messages the push nodes acknowledged
 	lastReceived                    atomic.Int64
 
 	mu    sync.Mutex

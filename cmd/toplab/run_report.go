@@ -35,7 +35,7 @@ func (r *labRun) report(ctx context.Context, host reports.Host, chk settleResult
 	run := &reports.Run{
 		Scenario: s.Name, RunID: filepath.Base(r.dir), Seed: int64(s.Seed), Start: r.start, End: time.Now(),
 		Env: reports.Env{Machine: reports.DescribeMachine(), GoVersion: runtime.Version(), Commit: b.Commit,
-			Store: r.sys.store, Coord: r.sys.coord, Knobs: s.Knobs(), Nodes: nodesOf(s, r.sys.sup)},
+			Store: r.sys.store, Coord: r.sys.coord, Knobs: s.Knobs(), Nodes: r.nodes(ctx)},
 		Host: host, Noisy: host.Noisy, Metrics: map[string]float64{},
 	}
 	run.Env.Knobs["env"] = r.o.env
@@ -92,6 +92,7 @@ func (r *labRun) report(ctx context.Context, host reports.Host, chk settleResult
 		run.Metrics["push.client_duplicates"] = float64(cs.Duplicates)
 		run.Metrics["push.client_pulls"] = float64(cs.PullsSent)
 		run.Metrics["push.trade_messages_due"] = float64(chk.changesSeen)
+		run.Metrics["push.published_acked"] = float64(r.push.published.Load())
 	}
 	if len(topologyOf(s).sync) > 0 {
 		sum, n, err := freshnessSummary(r.sys.dir, r.start)
@@ -172,17 +173,25 @@ func (r *labRun) reportAPI(run *reports.Run, warmup float64) error {
 }
 
 // nodesOf lists every instance with the PID of each of its starts.
-func nodesOf(s *scenarios.Scenario, sup *testenv.Supervisor) []reports.Node {
+// nodes lists every node with its PIDs and the work it did (a node whose
+// metrics cannot be read gets a note and no work).
+func (r *labRun) nodes(ctx context.Context) []reports.Node {
 	pids := map[string][]int{}
-	for _, e := range sup.Events() {
+	for _, e := range r.sys.sup.Events() {
 		if e.Kind == testenv.EventStart && e.PID > 0 {
 			pids[e.Node] = append(pids[e.Node], e.PID)
 		}
 	}
 	var out []reports.Node
-	for _, in := range s.Instances() {
+	for _, in := range r.s.Instances() {
 		p := pids[in.Name]
-		out = append(out, reports.Node{Name: in.Name, Role: in.Role, PIDs: p, Restarts: max(len(p)-1, 0)})
+		n := reports.Node{Name: in.Name, Role: in.Role, PIDs: p, Restarts: max(len(p)-1, 0)}
+		if w, err := nodeWork(ctx, r.sys.ports.addr(in.Name, "admin"), in.Role); err != nil {
+			r.notes = append(r.notes, "work of "+in.Name+": "+err.Error())
+		} else {
+			n.Work, n.WorkMetric = w, roleWork[in.Role].unit
+		}
+		out = append(out, n)
 	}
 	return out
 }

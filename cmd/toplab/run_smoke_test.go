@@ -77,8 +77,19 @@ func TestRunSmokeCompareBudget(t *testing.T) {
 	if s := run.Stream("orders"); s == nil || s.Requests == 0 {
 		t.Errorf("no orders stream: %+v", s)
 	}
-	if len(run.Env.Nodes) != 5 || len(run.Env.Nodes[0].PIDs) == 0 {
-		t.Errorf("nodes without PIDs: %+v", run.Env.Nodes)
+	// Every node of the two-gateway, two-backend system took its share.
+	if len(run.Env.Nodes) != 7 {
+		t.Errorf("nodes %+v, want the smoke scenario's 7", run.Env.Nodes)
+	}
+	for _, n := range run.Env.Nodes {
+		if len(n.PIDs) == 0 || n.WorkMetric == "" || n.Work == 0 {
+			t.Errorf("node %s: pids %v, work %v %s: want it started and working", n.Name, n.PIDs, n.Work, n.WorkMetric)
+		}
+	}
+	// The push shape's own messages were published, and (lost = 0 above)
+	// every acknowledged one arrived.
+	if n := run.Metrics["push.published_acked"]; n < 500 {
+		t.Errorf("push publisher: %v messages acknowledged, want the shape's ~680", n)
 	}
 
 	// compare: the run beside a variant with another knob value.

@@ -5,6 +5,7 @@ import (
 	"io"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,9 @@ func TestLabSpecGeneralisesCounts(t *testing.T) {
 	if err := s.ApplySweep("push.count", "3"); err != nil {
 		t.Fatal(err)
 	}
+	if s.Env.Nodes[scenarios.RoleBackend].Count != 2 || s.Env.Nodes[scenarios.RoleGateway].Count != 2 {
+		t.Fatalf("smoke.yaml no longer has two backends and two gateways: %+v", s.Env.Nodes)
+	}
 	ports, err := pickLabPorts(s.Instances())
 	if err != nil {
 		t.Fatal(err)
@@ -131,8 +135,25 @@ func TestLabSpecGeneralisesCounts(t *testing.T) {
 			t.Errorf("push-3 does not know its peers: %v", n.Command)
 		}
 	}
-	if want := []string{"backend", "push-1", "push-2", "push-3", "sync", "gateway"}; !slices.Equal(sortedCopy(names), sortedCopy(want)) {
+	if want := []string{"backend-1", "backend-2", "push-1", "push-2", "push-3", "sync", "gateway-1", "gateway-2"}; !slices.Equal(sortedCopy(names), sortedCopy(want)) {
 		t.Errorf("nodes %v, want %v", names, want)
+	}
+	// Each gateway sends trades to the first backend, balances the catalogue
+	// services over both backends and the message APIs over every push node.
+	b1, b2 := ports.url("backend-1", "http"), ports.url("backend-2", "http")
+	var pushes []string
+	for _, p := range []string{"push-1", "push-2", "push-3"} {
+		pushes = append(pushes, ports.url(p, "internal"))
+	}
+	for _, n := range spec.Nodes {
+		if !strings.HasPrefix(n.Name, "gateway") {
+			continue
+		}
+		for _, want := range []string{"trade=" + b1, "item=" + b1 + "," + b2, "user=" + b1 + "," + b2, "tmc=" + strings.Join(pushes, ",")} {
+			if !slices.Contains(n.Command, want) {
+				t.Errorf("%s: no -backend %s in %v", n.Name, want, n.Command)
+			}
+		}
 	}
 }
 

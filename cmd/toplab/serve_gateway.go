@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -75,7 +76,7 @@ func serveGateway(ctx context.Context, env *cliEnv, args []string) error {
 	sf.register(fs)
 	addr := fs.String("addr", "127.0.0.1:8800", "API address")
 	var backends multiFlag
-	fs.Var(&backends, "backend", "backend route as name=url (repeatable; default trade, item and user at http://127.0.0.1:8801, tmc at http://127.0.0.1:8812)")
+	fs.Var(&backends, "backend", "backend route as name=url[,url...] (repeatable; several urls are replicas of one service; default trade, item and user at http://127.0.0.1:8801, tmc at http://127.0.0.1:8812)")
 	maxBody := fs.Int64("max-body", 1<<20, "largest request body in bytes")
 	maxItems := fs.Int("max-batch-items", 50, "most items in one batch")
 	timeout := fs.Duration("timeout", 3*time.Second, "backend call timeout for APIs that set none")
@@ -169,11 +170,15 @@ func parseBackends(specs []string) (map[string]gateway.BackendConfig, error) {
 	}
 	out := map[string]gateway.BackendConfig{}
 	for _, s := range specs {
-		name, url, ok := strings.Cut(s, "=")
-		if !ok || name == "" || url == "" {
-			return nil, usageError{fmt.Sprintf("bad -backend %q: want name=url", s)}
+		name, list, ok := strings.Cut(s, "=")
+		urls := strings.Split(list, ",")
+		if !ok || name == "" || slices.Contains(urls, "") {
+			return nil, usageError{fmt.Sprintf("bad -backend %q: want name=url[,url...]", s)}
 		}
-		out[name] = gateway.BackendConfig{URL: url}
+		if _, dup := out[name]; dup {
+			return nil, usageError{fmt.Sprintf("bad -backend %q: %s is routed twice (list its replicas in one flag)", s, name)}
+		}
+		out[name] = gateway.BackendConfig{URL: urls[0], Replicas: urls[1:]}
 	}
 	return out, nil
 }

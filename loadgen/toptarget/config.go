@@ -19,6 +19,10 @@ type Config struct {
 	// URL is the gateway's base, e.g. http://127.0.0.1:8800; /router/rest and
 	// /router/batch are appended.
 	URL string
+	// Spread lists further gateways of the same system (bases like URL):
+	// hit n goes to the (n mod (1+len(Spread)))th of URL and these, so every
+	// gateway node takes an equal share.
+	Spread []string
 	// Apps are the calling applications, most popular first (Zipf rank 0).
 	Apps []App
 	// Bulk appends the apps `toplab meta seed` creates (meta.BulkTenants).
@@ -105,11 +109,16 @@ var reservedParams = map[string]bool{
 }
 
 func (c Config) withDefaults() (Config, error) {
-	u, err := url.Parse(c.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
-		return c, fmt.Errorf("toptarget: gateway url %q is not an absolute http(s) base url", c.URL)
+	var err error
+	if c.URL, err = baseURL(c.URL); err != nil {
+		return c, err
 	}
-	c.URL = strings.TrimRight(c.URL, "/")
+	c.Spread = append([]string(nil), c.Spread...)
+	for i := range c.Spread {
+		if c.Spread[i], err = baseURL(c.Spread[i]); err != nil {
+			return c, err
+		}
+	}
 	c.Apps = append([]App(nil), c.Apps...)
 	if c.Bulk.Apps < 0 || c.Bulk.SessionsPerApp < 0 {
 		return c, errors.New("toptarget: bulk counts must not be negative")
@@ -244,4 +253,13 @@ func bulkApps(b Bulk) []App {
 		}
 	}
 	return out
+}
+
+// baseURL checks a gateway's base URL and trims its trailing slashes.
+func baseURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Fragment != "" || u.RawQuery != "" {
+		return "", fmt.Errorf("toptarget: gateway url %q is not an absolute http(s) base url", s)
+	}
+	return strings.TrimRight(s, "/"), nil
 }

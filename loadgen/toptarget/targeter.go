@@ -26,8 +26,7 @@ type Targeter struct {
 	batchSize     int
 	clock         clock.Clock
 
-	restURL, batchURL string
-	badRestURL        [badKinds]string // restURL with the kind's expectation
+	bases []endpoints // one per gateway; hit n goes to bases[n mod len]
 
 	apps    []app
 	appCDF  cdf
@@ -85,10 +84,13 @@ func New(cfg Config) (*Targeter, error) {
 	t := &Targeter{
 		seed: cfg.Seed, batchFraction: cfg.BatchFraction, badFraction: cfg.BadFraction,
 		batchSize: cfg.BatchSize, clock: cfg.Clock,
-		restURL: cfg.URL + gateway.PathRest, batchURL: cfg.URL + gateway.PathBatch,
 	}
-	for k := BadSign; k < badKinds; k++ {
-		t.badRestURL[k] = t.restURL + expectation{calls: 1, item: -1, code: k.Code()}.fragment()
+	for _, base := range append([]string{cfg.URL}, cfg.Spread...) {
+		e := endpoints{rest: base + gateway.PathRest, batch: base + gateway.PathBatch}
+		for k := BadSign; k < badKinds; k++ {
+			e.badRest[k] = e.rest + expectation{calls: 1, item: -1, code: k.Code()}.fragment()
+		}
+		t.bases = append(t.bases, e)
 	}
 	t.apps = make([]app, len(cfg.Apps))
 	for i, a := range cfg.Apps {
@@ -168,18 +170,18 @@ func (t *Targeter) next(tgt *vegeta.Target) error {
 	if tgt == nil {
 		return vegeta.ErrNilTarget
 	}
-	d := newDraw(t.seed, t.hits.Add(1)-1)
+	n := t.hits.Add(1) - 1
+	d := newDraw(t.seed, n)
+	h := hit{base: &t.bases[n%uint64(len(t.bases))]}
 	batch := d.chance(t.batchFraction)
 	var bad BadKind
 	if d.chance(t.badFraction) {
 		bad = t.bads[t.badCDF.pick(d.float())]
 	}
-	h := hit{
-		app:    &t.apps[t.appCDF.pick(d.float())],
-		sign:   t.signs[t.signCDF.pick(d.float())],
-		format: t.formats[t.fmtCDF.pick(d.float())],
-		bad:    bad,
-	}
+	h.app = &t.apps[t.appCDF.pick(d.float())]
+	h.sign = t.signs[t.signCDF.pick(d.float())]
+	h.format = t.formats[t.fmtCDF.pick(d.float())]
+	h.bad = bad
 	st := t.timestamp()
 	h.timestamp = st.text
 	if bad == BadTimestamp {
@@ -195,8 +197,15 @@ func (t *Targeter) next(tgt *vegeta.Target) error {
 	return nil
 }
 
+// endpoints are one gateway's URLs.
+type endpoints struct {
+	rest, batch string
+	badRest     [badKinds]string // rest with the kind's expectation
+}
+
 // hit is what a request's calls share.
 type hit struct {
+	base      *endpoints
 	app       *app
 	sign      top.SignMethod
 	format    string
@@ -267,9 +276,9 @@ func (t *Targeter) buildSingle(tgt *vegeta.Target, d *draw, h *hit) {
 	h.systemParams(p)
 	h.signParams(p, nil)
 	tgt.Method = http.MethodPost
-	tgt.URL = t.restURL
+	tgt.URL = h.base.rest
 	if h.bad != 0 {
-		tgt.URL = t.badRestURL[h.bad]
+		tgt.URL = h.base.badRest[h.bad]
 	}
 	tgt.Body = []byte(p.Encode())
 	tgt.Header = formHeader
@@ -311,7 +320,7 @@ func (t *Targeter) buildBatch(tgt *vegeta.Target, d *draw, h *hit) {
 	h.systemParams(q)
 	h.signParams(q, body)
 	tgt.Method = http.MethodPost
-	tgt.URL = t.batchURL + "?" + q.Encode() + exp.fragment()
+	tgt.URL = h.base.batch + "?" + q.Encode() + exp.fragment()
 	tgt.Body = body
 	tgt.Header = batchHeader
 	paramPool.Put(q)

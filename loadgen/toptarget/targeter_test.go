@@ -280,6 +280,31 @@ func TestBulkNamesMatchMetaSeed(t *testing.T) {
 	}
 }
 
+// Spread sends hit n to gateway n mod 3, singles and batches alike, with
+// the bad requests' expectations kept in each gateway's URL.
+func TestSpreadOverGateways(t *testing.T) {
+	bases := []string{"http://127.0.0.1:1", "http://127.0.0.2:2", "http://127.0.0.3:3/"}
+	tr := mustNew(t, offline(func(c *Config) {
+		c.URL, c.Spread, c.BatchFraction, c.BadFraction = bases[0], bases[1:], 0.3, 0.3
+	}))
+	var batches, bads int
+	for i, tgt := range generate(t, tr, 300) {
+		want := strings.TrimRight(bases[i%3], "/") + "/router/"
+		if !strings.HasPrefix(tgt.URL, want) {
+			t.Fatalf("hit %d went to %s, want %s...", i, tgt.URL, want)
+		}
+		if strings.Contains(tgt.URL, "/router/batch") {
+			batches++
+		}
+		if strings.Contains(tgt.URL, "#") && !strings.Contains(tgt.URL, "/router/batch") {
+			bads++
+		}
+	}
+	if batches == 0 || bads == 0 {
+		t.Fatalf("%d batches and %d bad singles in 300 hits: the draw did not cover both", batches, bads)
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	tests := []struct {
 		name string
@@ -288,6 +313,7 @@ func TestConfigErrors(t *testing.T) {
 	}{
 		{"bad url", func(c *Config) { c.URL = "127.0.0.1:8800" }, "not an absolute"},
 		{"url with fragment", func(c *Config) { c.URL = "http://h/#x" }, "not an absolute"},
+		{"bad spread url", func(c *Config) { c.Spread = []string{"http://h:1", "h:2"} }, `"h:2" is not an absolute`},
 		{"no apps", func(c *Config) { c.Bulk = Bulk{} }, "no apps"},
 		{"no secret", func(c *Config) { c.Apps = []App{{AppKey: "a"}} }, "secret are required"},
 		{"negative zipf", func(c *Config) { c.Zipf.S = -1 }, "zipf"},

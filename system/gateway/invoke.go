@@ -5,80 +5,16 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
-	"net"
 	"net/url"
 	"strconv"
-	"strings"
 	"sync"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/valyala/fasthttp"
 
 	"github.com/toplab/toplab/system/backend"
 	"github.com/toplab/toplab/system/top"
 )
-
-// BackendConfig is one backend route.
-type BackendConfig struct {
-	URL string // base URL, e.g. http://127.0.0.1:8801
-	// MaxConcurrent bounds the calls in flight to this backend (default 512):
-	// beyond it a call fails at once with code 10 instead of queueing, so a
-	// slow backend cannot tie up the gateway.
-	MaxConcurrent int
-	// Dial replaces the TCP dialer, e.g. with an in-memory listener in
-	// benchmarks of the pipeline alone.
-	Dial func(addr string) (net.Conn, error)
-}
-
-// maxResponse bounds a backend's answer.
-const maxResponse = 4 << 20
-
-// backendPool is a keep-alive pool to one backend service. It uses
-// fasthttp's client: net/http's transport runs two goroutines per connection
-// and hands every call between them, which cost a quarter of the gateway's
-// CPU in profiles of the end-to-end benchmark.
-type backendPool struct {
-	name     string
-	host     string
-	prefix   string // path prefix of the base URL
-	client   *fasthttp.HostClient
-	slots    chan struct{}
-	inflight prometheus.Gauge
-}
-
-func newBackend(name string, cfg BackendConfig, m *metrics) (*backendPool, error) {
-	u, err := url.Parse(cfg.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("gateway: backend %s: bad url %q", name, cfg.URL)
-	}
-	n := cfg.MaxConcurrent
-	if n <= 0 {
-		n = 512
-	}
-	addr := u.Host
-	if u.Port() == "" {
-		addr = net.JoinHostPort(u.Hostname(), map[string]string{"http": "80", "https": "443"}[u.Scheme])
-	}
-	client := &fasthttp.HostClient{
-		Addr:                          addr,
-		Name:                          "toplab-gateway",
-		IsTLS:                         u.Scheme == "https",
-		MaxConns:                      n,
-		MaxIdleConnDuration:           90 * time.Second,
-		ReadTimeout:                   time.Minute, // per-call deadlines come from the API's timeout
-		WriteTimeout:                  10 * time.Second,
-		DisableHeaderNamesNormalizing: true,
-		MaxResponseBodySize:           maxResponse,
-		Dial:                          cfg.Dial,
-	}
-	if client.Dial == nil {
-		client.Dial = func(addr string) (net.Conn, error) { return net.DialTimeout("tcp", addr, 2*time.Second) }
-	}
-	return &backendPool{name: name, host: u.Host, prefix: strings.TrimRight(u.Path, "/") + backend.APIPathPrefix, client: client,
-		slots: make(chan struct{}, n), inflight: m.backendInflight.WithLabelValues(name)}, nil
-}
 
 // systemParams are not passed to backends.
 var systemParams = map[string]bool{
@@ -147,7 +83,6 @@ func (s *Invoke) Handle(ctx context.Context, c *Call) *top.Error {
 	writeBusinessParams(buf, c)
 	req.Header.SetMethod(fasthttp.MethodPost)
 	req.SetRequestURI(b.prefix + c.API.Name)
-	req.Header.SetHost(b.host)
 	req.Header.SetContentType("application/x-www-form-urlencoded")
 	req.Header.Set(backend.HeaderRequestID, c.RequestID)
 	req.Header.Set(backend.HeaderAppKey, c.App.Key)
@@ -160,7 +95,7 @@ func (s *Invoke) Handle(ctx context.Context, c *Call) *top.Error {
 	if limit <= 0 || limit > maxResponse {
 		limit = maxResponse
 	}
-	err := b.client.DoDeadline(req, resp, deadline)
+	err := b.do(req, resp, deadline)
 	switch {
 	case errors.Is(err, fasthttp.ErrTimeout) || errors.Is(err, fasthttp.ErrDialTimeout) && time.Now().After(deadline):
 		return top.Errorf(top.CodeRemoteServiceError, "isp.remote-service-timeout", "backend %s did not answer within %s", b.name, timeout)

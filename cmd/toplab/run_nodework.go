@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/toplab/toplab/scenarios"
+)
+
+// roleWork names each role's counter of work done, as the report's node
+// table shows it.
+var roleWork = map[string]struct{ metric, unit string }{
+	scenarios.RoleGateway: {"toplab_gateway_calls_total", "calls"},
+	scenarios.RoleBackend: {"toplab_backend_requests_total", "requests"},
+	scenarios.RolePush:    {"toplab_push_pushed_total", "frames pushed"},
+	scenarios.RoleSync:    {"toplab_sync_messages_total", "messages"},
+}
+
+// nodeWork reads the work counter of a node's role from its /metrics: the
+// sum over the counter's labels.
+func nodeWork(ctx context.Context, adminAddr, role string) (float64, error) {
+	w, ok := roleWork[role]
+	if !ok {
+		return 0, fmt.Errorf("no work counter for role %s", role)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+adminAddr+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("%s/metrics: HTTP %d", adminAddr, resp.StatusCode)
+	}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	families, err := p.TextToMetricFamilies(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("%s/metrics: %w", adminAddr, err)
+	}
+	f, ok := families[w.metric]
+	if !ok {
+		return 0, fmt.Errorf("%s/metrics has no %s", adminAddr, w.metric)
+	}
+	var sum float64
+	for _, m := range f.GetMetric() {
+		sum += m.GetCounter().GetValue()
+	}
+	return sum, nil
+}

@@ -39,11 +39,13 @@ double11: build ## the Double-11 night (7 min + calibration): whole system under
 smoke: build ## the under-a-minute smoke scenario (CI): every stream, node role and SLO kind, report in runs/
 	$(BIN) run smoke -env $(ENV) -out $(RUNS)
 
-crosscheck: ## the closed-model cross-check against Debian's wrk (needs wrk; skipped under -race, so make test skips it)
+crosscheck: ## the closed-model cross-check against Debian's wrk alone, verbose (needs wrk; part of make test)
 	$(GO) test -count=1 -run TestClosedModelAgreesWithWrk -v ./loadgen/
 
-test: ## run every test with -race; Docker tests skip loudly without a daemon (fail with TOPLAB_REQUIRE_INTEGRATION=1)
+test: ## every test with -race, then the wrk cross-check without it; Docker and wrk tests skip loudly when missing (fail with TOPLAB_REQUIRE_INTEGRATION=1)
 	$(GO) test -race -timeout $(TEST_TIMEOUT) $(TESTFLAGS) ./...
+	@# The race detector slows the Go client several-fold and wrk not at all, so the cross-check runs in a build without it.
+	$(GO) test -timeout 5m $(TESTFLAGS) -count=1 -run '^TestClosedModelAgreesWithWrk$$' ./loadgen/
 
 test-short: ## run the tests that need no Docker (-short)
 	$(GO) test -short -timeout $(TEST_TIMEOUT) ./...

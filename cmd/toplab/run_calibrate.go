@@ -241,3 +241,21 @@ func pacerForCalibration() pacer.Sequence {
 	seq, _ := pacer.NewSequence(pacer.Piece{For: time.Second, Shape: pacer.Constant{PerSecond: 1}})
 	return seq
 }
+
+// loadAtPeak estimates how much of the machine the calibrated streams take
+// when they all reach their peaks at once, by the utilisation law: a stream
+// at rate x whose capacity alone is c keeps the shared cores busy x/c of the
+// time, and the busy shares of streams on the same cores add up. Capacities
+// are measured one stream at a time, so a scale that each stream could take
+// alone can still overload the machine when the streams peak together (at
+// 1 every core is busy and queues grow without bound). ok is false when no
+// stream was calibrated.
+func loadAtPeak(caps, peaks map[string]float64) (load float64, ok bool) {
+	for stream, c := range caps {
+		if c > 0 {
+			load += peaks[stream] / c
+			ok = true
+		}
+	}
+	return load, ok
+}

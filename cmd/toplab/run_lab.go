@@ -66,6 +66,9 @@ func runScenario(ctx context.Context, s *scenarios.Scenario, o runOptions) (stri
 	if err := r.prepare(ctx); err != nil {
 		return dir, nil, err
 	}
+	if load, ok := loadAtPeak(r.caps, r.peaks); ok {
+		fmt.Fprintf(w, "peaks together load the machine to %.2f of its capacity (utilisation law over the calibrated streams: at 1 every core would be busy)\n", load)
+	}
 	host := reports.NewHostSampler(reports.HostSamplerConfig{})
 	hostCtx, stopHost := context.WithCancel(ctx)
 	defer stopHost()

@@ -46,6 +46,9 @@ func (r *labRun) report(ctx context.Context, host reports.Host, chk settleResult
 	for stream, c := range r.caps {
 		run.Metrics["calibration."+stream+".capacity_per_s"] = c
 	}
+	if load, ok := loadAtPeak(r.caps, r.peaks); ok {
+		run.Metrics["calibration.load_at_peak"] = load
+	}
 	for stream, p := range r.peaks {
 		run.Metrics["peak."+stream+".per_s"] = p
 	}

@@ -202,3 +202,14 @@ func TestErrorRateExcludesTheWarmup(t *testing.T) {
 		t.Fatalf("error rate %v with nothing after the warm-up, want NaN", got)
 	}
 }
+
+func TestLoadAtPeak(t *testing.T) {
+	// api at 0.4 of its capacity alone, orders at 0.3: together 0.7.
+	load, ok := loadAtPeak(map[string]float64{"api": 3000, "orders": 2000}, map[string]float64{"api": 1200, "orders": 600, "push": 40})
+	if !ok || math.Abs(load-0.7) > 1e-9 {
+		t.Errorf("load %v %v, want 0.7", load, ok)
+	}
+	if _, ok := loadAtPeak(nil, map[string]float64{"api": 200}); ok {
+		t.Error("absolute peaks only: there is no calibrated load")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,37 +13,45 @@ import (
 	"testing"
 	"time"
 
-	"github.com/toplab/toplab/loadgen/swarm"
-	"github.com/toplab/toplab/system/tmc"
 	"github.com/toplab/toplab/testenv"
 )
 
 // BenchmarkPushIdleSessions holds N idle TMC sessions (WebSocket, signed
-// CONNECT, CONNECTACK) on one real push node and reports its memory per
-// session: RSS and Go heap+stack deltas. N is TOPLAB_PUSH_IDLE_CONNS
-// (default 10000; one process may hold at most its open-files limit, 20000
-// on the shared machine).
+// CONNECT, CONNECTACK) on a cluster of real push nodes and reports the
+// nodes' memory per session: RSS and Go heap+stack deltas, summed over the
+// nodes. N is TOPLAB_PUSH_IDLE_CONNS (default 10000). A process may hold at
+// most its open-files limit (20000 on the shared machine, not raisable), so
+// the sessions are spread over one node per idleSessionsPerNode, each with
+// a client process of its own (the test binary in the swarm role).
 func BenchmarkPushIdleSessions(b *testing.B) {
 	conns := 10_000
 	if s := os.Getenv("TOPLAB_PUSH_IDLE_CONNS"); s != "" {
 		conns, _ = strconv.Atoi(s)
 	}
+	nodes := (conns + idleSessionsPerNode - 1) / idleSessionsPerNode
 	bin := filepath.Join(b.TempDir(), "toplab")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, out)
 	}
 	dir := b.TempDir()
 	ctx := context.Background()
-	const apps = 1000
-	if err := seedObjects(ctx, dir, benchPushTenant(apps)); err != nil {
+	if err := seedObjects(ctx, dir, benchPushTenant(idleApps)); err != nil {
 		b.Fatal(err)
 	}
-	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: dir, Nodes: []testenv.NodeSpec{{
-		Name: "push", Command: []string{bin, "serve", "push", "-id", "push-0", "-ws", "127.0.0.1:${port:ws}",
-			"-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}", "-data", dir,
-			"-store-dir", "${data}/messages", "-trade", "", "-log-level", "warn"},
-		Ports: []string{"ws", "internal", "admin"}, Health: "http://127.0.0.1:${port:admin}/healthz",
-	}}})
+	var ids []string
+	for i := range nodes {
+		ids = append(ids, fmt.Sprintf("push-%d", i))
+	}
+	var specs []testenv.NodeSpec
+	for _, id := range ids {
+		specs = append(specs, testenv.NodeSpec{
+			Name: id, Command: []string{bin, "serve", "push", "-id", id, "-nodes", strings.Join(ids, ","), "-ws", "127.0.0.1:${port:ws}",
+				"-internal", "127.0.0.1:${port:internal}", "-admin", "127.0.0.1:${port:admin}", "-data", dir,
+				"-store-dir", "${data}/messages", "-trade", "", "-log-level", "warn"},
+			Ports: []string{"ws", "internal", "admin"}, Health: "http://127.0.0.1:${port:admin}/healthz",
+		})
+	}
+	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: dir, Nodes: specs})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -52,44 +59,89 @@ func BenchmarkPushIdleSessions(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer sup.Stop(context.Background())
-	node := sup.Nodes()[0]
-	admin := "http://" + node.Addr("admin")
-	rss0, goMem0 := procRSS(b, node.PID()), goMemory(b, admin)
+	type before struct{ rss, goMem int64 }
+	base := map[string]before{}
+	for _, n := range sup.Nodes() {
+		base[n.Name()] = before{procRSS(b, n.PID()), goMemory(b, "http://"+n.Addr("admin"))}
+	}
 	b.ResetTimer()
-	s, err := swarm.DialIdle(ctx, swarm.Config{
-		URL: "ws://" + node.Addr("ws") + "/", Conns: conns, SourceIPs: swarm.SourceIPs(4), Progress: os.Stderr,
-		FirstFrame: func(i int) []byte {
-			app := fmt.Sprintf("bench-app-%05d", i%apps)
-			c := tmc.Connect{AppKey: app, Timestamp: time.Now().UnixMilli(), SDK: "bench"}
-			c.SignWith("bench-secret-" + app)
-			f, _ := tmc.AppendFrame(nil, c.ToFrame())
-			return f
-		},
-		CheckReply: func(_ int, reply []byte) error {
-			f, err := tmc.DecodeFrame(reply, tmc.Limits{})
-			if err != nil {
-				return err
+	var clients []*swarmProcess
+	defer func() {
+		for _, c := range clients {
+			c.close()
+		}
+	}()
+	for i, n := range sup.Nodes() {
+		share := conns / nodes
+		if i < conns%nodes {
+			share++
+		}
+		c, err := startSwarmProcess("ws://"+n.Addr("ws")+"/", share, i*idleSessionsPerNode)
+		if err != nil {
+			b.Fatal(err)
+		}
+		clients = append(clients, c)
+	}
+	opened := 0
+	for i, c := range clients {
+		n, err := c.wait()
+		if err != nil {
+			b.Fatalf("clients of %s: %v", ids[i], err)
+		}
+		opened += n
+	}
+	b.StopTimer()
+	// Wait until the nodes count every session, then let them settle
+	// (sweeps, GC) before measuring.
+	var sessions int64
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(500 * time.Millisecond) {
+		sessions = 0
+		for _, n := range sup.Nodes() {
+			sessions += pushSessions(b, "http://"+n.Addr("admin"))
+		}
+		if sessions == int64(conns) || time.Now().After(deadline) {
+			break
+		}
+	}
+	if opened != conns || sessions != int64(conns) {
+		var per []string
+		for _, n := range sup.Nodes() {
+			admin := "http://" + n.Addr("admin")
+			line := n.Name()
+			for _, m := range []string{"sessions", "connections", "handshakes_failed_total", "refused_saturated_total", "bad_frames_total"} {
+				v, _ := scrapeMetric(context.Background(), admin, "toplab_push_"+m)
+				line += fmt.Sprintf(" %s=%.0f", m, v)
 			}
-			var ack tmc.ConnectAck
-			if err := ack.ReadFrame(f); err != nil {
-				return err
-			}
-			return ack.Err()
-		},
-	})
+			line += " closed:" + closedReasons(admin)
+			per = append(per, line)
+		}
+		b.Fatalf("clients opened %d, nodes hold %d sessions, want %d:\n%s", opened, sessions, conns, strings.Join(per, "\n"))
+	}
+	time.Sleep(2 * time.Second)
+	var rss, goMem int64
+	for _, n := range sup.Nodes() {
+		rss += procRSS(b, n.PID()) - base[n.Name()].rss
+		goMem += goMemory(b, "http://"+n.Addr("admin")) - base[n.Name()].goMem
+	}
+	b.ReportMetric(float64(conns), "sessions")
+	b.ReportMetric(float64(nodes), "nodes")
+	b.ReportMetric(float64(rss)/float64(conns), "rss-B/session")
+	b.ReportMetric(float64(goMem)/float64(conns), "heap+stack-B/session")
+}
+
+// Sizing of the idle-session benchmark.
+const (
+	idleSessionsPerNode = 15_000 // under the 20000 open files a process may have here
+	idleApps            = 1000
+)
+
+// pushSessions is a node's established sessions, from /metrics.
+func pushSessions(b *testing.B, admin string) int64 {
+	w, err := scrapeMetric(context.Background(), admin, "toplab_push_sessions")
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer s.Close(context.Background())
-	b.StopTimer()
-	time.Sleep(2 * time.Second) // let the node settle (sweeps, GC)
-	rss1, goMem1 := procRSS(b, node.PID()), goMemory(b, admin)
-	if alive := s.Alive(); alive != conns {
-		b.Fatalf("%d of %d sessions alive", alive, conns)
-	}
-	b.ReportMetric(float64(conns), "sessions")
-	b.ReportMetric(float64(rss1-rss0)/float64(conns), "rss-B/session")
-	b.ReportMetric(float64(goMem1-goMem0)/float64(conns), "heap+stack-B/session")
+	return int64(w)
 }
 
 // procRSS reads a process's resident set in bytes.
@@ -112,20 +164,30 @@ func procRSS(b *testing.B, pid int) int64 {
 
 // goMemory is the node's Go heap in use plus goroutine stacks, from /metrics.
 func goMemory(b *testing.B, admin string) int64 {
+	var total float64
+	for _, m := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes"} {
+		v, err := scrapeMetric(context.Background(), admin, m)
+		if err != nil {
+			b.Fatal(err)
+		}
+		total += v
+	}
+	return int64(total)
+}
+
+// closedReasons lists a node's WebSocket closes by cause, for diagnosis.
+func closedReasons(admin string) string {
 	res, err := http.Get(admin + "/metrics")
 	if err != nil {
-		b.Fatal(err)
+		return err.Error()
 	}
 	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	var total int64
-	for _, line := range strings.Split(string(body), "\n") {
-		for _, name := range []string{"go_memstats_heap_inuse_bytes ", "go_memstats_stack_inuse_bytes "} {
-			if v, ok := strings.CutPrefix(line, name); ok {
-				f, _ := strconv.ParseFloat(v, 64)
-				total += int64(f)
-			}
+	var out []string
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if l := sc.Text(); strings.HasPrefix(l, "toplab_push_socket_closed_total{") && !strings.HasSuffix(l, " 0") {
+			out = append(out, strings.TrimPrefix(l, "toplab_push_socket_closed_total"))
 		}
 	}
-	return total
+	return strings.Join(out, ",")
 }

@@ -21,16 +21,21 @@ var roleWork = map[string]struct{ metric, unit string }{
 	scenarios.RoleSync:    {"toplab_sync_messages_total", "messages"},
 }
 
-// nodeWork reads the work counter of a node's role from its /metrics: the
-// sum over the counter's labels.
+// nodeWork reads the work counter of a node's role from its /metrics.
 func nodeWork(ctx context.Context, adminAddr, role string) (float64, error) {
 	w, ok := roleWork[role]
 	if !ok {
 		return 0, fmt.Errorf("no work counter for role %s", role)
 	}
+	return scrapeMetric(ctx, "http://"+adminAddr, w.metric)
+}
+
+// scrapeMetric reads a counter or gauge from a node's /metrics (admin is
+// its base URL): the sum over the metric's labels.
+func scrapeMetric(ctx context.Context, admin, metric string) (float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+adminAddr+"/metrics", nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin+"/metrics", nil)
 	if err != nil {
 		return 0, err
 	}
@@ -40,20 +45,27 @@ func nodeWork(ctx context.Context, adminAddr, role string) (float64, error) {
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s/metrics: HTTP %d", adminAddr, resp.StatusCode)
+		return 0, fmt.Errorf("%s/metrics: HTTP %d", admin, resp.StatusCode)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("%s/metrics: %w", adminAddr, err)
+		return 0, fmt.Errorf("%s/metrics: %w", admin, err)
 	}
-	f, ok := families[w.metric]
+	f, ok := families[metric]
 	if !ok {
-		return 0, fmt.Errorf("%s/metrics has no %s", adminAddr, w.metric)
+		return 0, fmt.Errorf("%s/metrics has no %s", admin, metric)
 	}
 	var sum float64
 	for _, m := range f.GetMetric() {
-		sum += m.GetCounter().GetValue()
+		switch {
+		case m.Counter != nil:
+			sum += m.GetCounter().GetValue()
+		case m.Gauge != nil:
+			sum += m.GetGauge().GetValue()
+		case m.Untyped != nil:
+			sum += m.GetUntyped().GetValue()
+		}
 	}
 	return sum, nil
 }

@@ -39,7 +39,10 @@ func (h *connHandler) OnOpen(c *socket.Conn) {
 	c.SetValue(&session{conn: c, hub: h.hub})
 }
 
-func (h *connHandler) OnClose(c *socket.Conn, _ error) {
+func (h *connHandler) OnClose(c *socket.Conn, err error) {
+	if socket.Reason(err) == socket.ReasonError { // not a close, timeout or shutdown the socket layer names
+		h.hub.log.Warn("push: connection failed", "remote", c.RemoteAddr(), "err", err)
+	}
 	s, _ := c.Value().(*session)
 	if s == nil {
 		return

@@ -4,6 +4,8 @@ import (
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/toplab/toplab/system/push/socket"
 )
 
 type publishStats struct {
@@ -43,6 +45,11 @@ func (n *Node) collectors() []prometheus.Collector {
 		gaugeFunc("sessions", "Established client sessions.", load(&h.Sessions)),
 		gaugeFunc("connections", "Open WebSocket connections.", func() float64 { return float64(n.sock.Conns()) }),
 		gaugeFunc("inflight", "Leased, unconfirmed messages of the queues owned here.", func() float64 { return float64(n.owner.Inflight()) }),
+	}
+	for _, reason := range socket.Reasons() {
+		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "toplab_push_socket_closed_total",
+			Help: "WebSocket connections closed, by cause.", ConstLabels: prometheus.Labels{"reason": reason}},
+			func() float64 { return float64(n.sock.Stats().Closed[reason]) }))
 	}
 	return append(cs,
 		gaugeFunc("feeder_cursor", "The change-log feeder's cursor (0 where no feeder runs).", func() float64 {

@@ -73,6 +73,9 @@ var reasonNames = [...]string{ReasonEOF, ReasonIdle, ReasonHandshakeTimeout, Rea
 var reasonErrs = [...]error{io.EOF, ErrIdle, ErrHandshakeTimeout, ErrSlowReader, ErrBadFrame,
 	ErrTextMessage, ErrOversize, ErrProtocol, ErrShutdown}
 
+// Reasons lists every Reason name, for metrics labelled by reason.
+func Reasons() []string { return append([]string(nil), reasonNames[:]...) }
+
 // Reason names the cause OnClose received, one of the Reason constants.
 func Reason(err error) string { return reasonNames[reasonIndex(err)] }
 

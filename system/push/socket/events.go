@@ -2,6 +2,7 @@ package socket
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/lesismal/nbio/nbhttp/websocket"
 
@@ -21,6 +22,14 @@ func (s *Server) onMessage(ws *websocket.Conn, mt websocket.MessageType, data []
 		return // closing: drop what is still in flight
 	}
 	c.active.Store(s.cfg.Clock.Now().UnixNano())
+	if !c.greeted.Load() {
+		// nbio arms its accept-time read deadline (the handshake bound)
+		// after handing the connection to a poller, so under load it can
+		// land after the upgrade cleared it, and the connection dies with
+		// "read timeout" seconds later (seen at 100k connections). The
+		// first message follows the upgrade's answer: clearing here holds.
+		_ = ws.SetReadDeadline(time.Time{})
+	}
 	if mt != websocket.BinaryMessage {
 		c.closeWith(CloseUnsupported, "text messages are not supported: send binary tmc frames", ErrTextMessage)
 		return

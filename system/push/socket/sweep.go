@@ -24,7 +24,17 @@ func (s *Server) sweepLoop() {
 func (s *Server) sweep(now time.Time, buf []*Conn) []*Conn {
 	handshakeBefore := now.Add(-s.cfg.HandshakeTimeout).UnixNano()
 	idleBefore := now.Add(-s.cfg.IdleTimeout).UnixNano()
+	// See onMessage: nbio's accept path may arm the handshake deadline late,
+	// even after the first message. Until that stale deadline could have
+	// fired (it is armed within moments of the upgrade), every sweep clears
+	// it again on greeted connections; one sweep falls in any handshake
+	// timeout, so it never fires unless the accept path stalled for more
+	// than two sweeps.
+	staleAfter := now.Add(-s.cfg.HandshakeTimeout - 2*s.cfg.sweepEvery()).UnixNano()
 	buf = s.reg.collect(buf, func(c *Conn) bool {
+		if c.greeted.Load() && c.opened > staleAfter {
+			_ = c.ws.SetReadDeadline(time.Time{})
+		}
 		return (!c.greeted.Load() && c.opened <= handshakeBefore) || c.active.Load() <= idleBefore
 	})
 	for _, c := range buf {

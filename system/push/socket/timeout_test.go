@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/gorilla/websocket"
+	nbws "github.com/lesismal/nbio/nbhttp/websocket"
 
 	"github.com/toplab/toplab/system/clock"
 	"github.com/toplab/toplab/system/push/socket"
@@ -94,5 +95,56 @@ func TestIdleTimeoutAndPings(t *testing.T) {
 	}
 	if st := s.Stats(); st.Pings != 4 || st.Closed[socket.ReasonIdle] != 1 {
 		t.Fatalf("stats %+v", st)
+	}
+}
+
+// A read deadline nbio arms after the upgrade (its accept path races the
+// upgrade under load) is cleared by the first message: the connection
+// outlives it.
+func TestLateAcceptDeadlineIsCleared(t *testing.T) {
+	socket.SetAfterUpgrade(func(ws *nbws.Conn) { _ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond)) })
+	t.Cleanup(func() { socket.SetAfterUpgrade(nil) })
+	rec := newRecorder()
+	s := listen(t, socket.Config{}, rec)
+	greeted := dial(t, s)
+	_ = dial(t, s) // silent: shows the stale deadline fires
+	if err := greeted.WriteMessage(websocket.BinaryMessage, connectFrame(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	// The silent one shows the stale deadline fires; the greeted one stays.
+	eventually(t, "the silent connection to time out", func() bool { return len(rec.closed(t)) == 1 })
+	time.Sleep(300 * time.Millisecond)
+	if s.Conns() != 1 {
+		t.Fatalf("%d open, want the greeted one: %v", s.Conns(), rec.closed(t))
+	}
+	if err := greeted.WriteMessage(websocket.BinaryMessage, connectFrame(t, 2)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the second frame", func() bool { return s.Stats().FramesIn == 2 })
+}
+
+// Armed even after the first message, the stale deadline is cleared by the
+// next sweep.
+func TestLateAcceptDeadlineAfterTheFirstMessageIsSwept(t *testing.T) {
+	armed := make(chan struct{}, 1)
+	socket.SetAfterUpgrade(func(ws *nbws.Conn) {
+		time.AfterFunc(200*time.Millisecond, func() {
+			_ = ws.SetReadDeadline(time.Now().Add(700 * time.Millisecond))
+			armed <- struct{}{}
+		})
+	})
+	t.Cleanup(func() { socket.SetAfterUpgrade(nil) })
+	fc := clock.NewFake(time.Unix(1700000000, 0))
+	s := listen(t, socket.Config{Clock: fc, HandshakeTimeout: 4 * time.Second, IdleTimeout: time.Hour}, newRecorder())
+	c := dial(t, s)
+	if err := c.WriteMessage(websocket.BinaryMessage, connectFrame(t, 1)); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the frame", func() bool { return s.Stats().FramesIn == 1 })
+	<-armed
+	advanceAndSweep(t, fc, s, time.Second)
+	time.Sleep(time.Second) // past the stale deadline
+	if s.Conns() != 1 {
+		t.Fatalf("%d open: the stale deadline closed the connection", s.Conns())
 	}
 }

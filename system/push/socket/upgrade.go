@@ -4,7 +4,12 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+
+	"github.com/lesismal/nbio/nbhttp/websocket"
 )
+
+// afterUpgrade is a test seam: it runs on every upgraded connection.
+var afterUpgrade func(*websocket.Conn)
 
 // serveHTTP answers an upgrade request. It runs on the connection's job
 // queue, so no message of the new connection is handled before it returns.
@@ -29,6 +34,9 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.slots.Add(-1)
 		s.stats.rejected.Add(1)
 		return
+	}
+	if afterUpgrade != nil {
+		afterUpgrade(ws)
 	}
 	now := s.cfg.Clock.Now().UnixNano()
 	c := &Conn{id: s.nextID.Add(1), srv: s, ws: ws, remote: ws.RemoteAddr(), opened: now}

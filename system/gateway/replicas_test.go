@@ -20,8 +20,7 @@ func TestBackendReplicas(t *testing.T) {
 	}
 	deadURL := "http://" + dead.Addr().String()
 	dead.Close() // nothing listens there: connections are refused
-	var e *env
-	e = newEnv(t, func(c *gateway.Config) {
+	e := newEnv(t, func(c *gateway.Config) {
 		c.Backends["echo"] = gateway.BackendConfig{URL: c.Backends["echo"].URL, Replicas: []string{second.srv.URL, deadURL, third.srv.URL}}
 	})
 	call := demo(map[string]string{"method": "toplab.test.echo"})

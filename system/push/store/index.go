@@ -27,6 +27,29 @@ const chunkCap = 1024
 type chunk struct {
 	ents []entry
 	live int
+	arr  *[chunkCap]entry // the backing array from chunkPool; nil for a compacted chunk
+}
+
+// chunkPool recycles the 32 KiB arrays of emptied chunks: a queue whose
+// messages are confirmed as fast as they arrive empties its only chunk on
+// every confirm, and allocating (and zeroing) a fresh array for each next
+// message cost 5% of a push node's CPU at 20k messages/s.
+var chunkPool = sync.Pool{New: func() any { return &chunk{arr: new([chunkCap]entry)} }}
+
+// newChunk is an empty chunk on a pooled array.
+func newChunk() *chunk {
+	c := chunkPool.Get().(*chunk)
+	c.ents, c.live = c.arr[:0], 0
+	return c
+}
+
+// release gives a chunk that left its queue back to the pool; nothing may
+// use it afterwards (entries are handed out by value).
+func (c *chunk) release() {
+	if c.arr != nil {
+		c.ents = nil
+		chunkPool.Put(c)
+	}
 }
 
 // queueIndex holds one queue's unconfirmed entries in ascending id order, as
@@ -45,7 +68,7 @@ func (q *queueIndex) add(e entry) bool {
 	q.maxID = e.id
 	n := len(q.chunks)
 	if n == 0 || len(q.chunks[n-1].ents) == cap(q.chunks[n-1].ents) {
-		q.chunks = append(q.chunks, &chunk{ents: make([]entry, 0, chunkCap)})
+		q.chunks = append(q.chunks, newChunk())
 		n++
 	}
 	c := q.chunks[n-1]
@@ -95,6 +118,7 @@ func (q *queueIndex) confirm(id int64) (entry, bool) {
 	switch {
 	case c.live == 0:
 		q.chunks = slices.Delete(q.chunks, ci, ci+1)
+		c.release()
 	case last:
 		// The appended-to chunk keeps its spare capacity; only drop its dead prefix.
 		k := 0
@@ -131,6 +155,9 @@ func (q *queueIndex) compact(ci int) {
 			}
 		}
 	}
+	for _, k := range q.chunks[first : ci+1] {
+		k.release()
+	}
 	q.chunks[first] = &chunk{ents: ents, live: live}
 	if first < ci {
 		q.chunks = slices.Delete(q.chunks, ci, ci+1)
@@ -165,6 +192,7 @@ func (q *queueIndex) dropThrough(seq uint32) int {
 			dropped += c.live
 			q.live -= c.live
 			q.chunks = slices.Delete(q.chunks, 0, 1)
+			c.release()
 			continue
 		}
 		k := sort.Search(len(c.ents), func(i int) bool { return c.ents[i].seg > seq })

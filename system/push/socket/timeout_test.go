@@ -102,7 +102,7 @@ func TestIdleTimeoutAndPings(t *testing.T) {
 // upgrade under load) is cleared by the first message: the connection
 // outlives it.
 func TestLateAcceptDeadlineIsCleared(t *testing.T) {
-	socket.SetAfterUpgrade(func(ws *nbws.Conn) { _ = ws.SetReadDeadline(time.Now().Add(300 * time.Millisecond)) })
+	socket.SetAfterUpgrade(func(ws *nbws.Conn) { _ = ws.SetReadDeadline(time.Now().Add(time.Second)) })
 	t.Cleanup(func() { socket.SetAfterUpgrade(nil) })
 	rec := newRecorder()
 	s := listen(t, socket.Config{}, rec)
@@ -113,7 +113,7 @@ func TestLateAcceptDeadlineIsCleared(t *testing.T) {
 	}
 	// The silent one shows the stale deadline fires; the greeted one stays.
 	eventually(t, "the silent connection to time out", func() bool { return len(rec.closed(t)) == 1 })
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond)
 	if s.Conns() != 1 {
 		t.Fatalf("%d open, want the greeted one: %v", s.Conns(), rec.closed(t))
 	}
@@ -129,7 +129,7 @@ func TestLateAcceptDeadlineAfterTheFirstMessageIsSwept(t *testing.T) {
 	armed := make(chan struct{}, 1)
 	socket.SetAfterUpgrade(func(ws *nbws.Conn) {
 		time.AfterFunc(200*time.Millisecond, func() {
-			_ = ws.SetReadDeadline(time.Now().Add(700 * time.Millisecond))
+			_ = ws.SetReadDeadline(time.Now().Add(1500 * time.Millisecond))
 			armed <- struct{}{}
 		})
 	})
@@ -143,7 +143,7 @@ func TestLateAcceptDeadlineAfterTheFirstMessageIsSwept(t *testing.T) {
 	eventually(t, "the frame", func() bool { return s.Stats().FramesIn == 1 })
 	<-armed
 	advanceAndSweep(t, fc, s, time.Second)
-	time.Sleep(time.Second) // past the stale deadline
+	time.Sleep(2 * time.Second) // past the stale deadline
 	if s.Conns() != 1 {
 		t.Fatalf("%d open: the stale deadline closed the connection", s.Conns())
 	}

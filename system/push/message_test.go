@@ -2,7 +2,10 @@ package push
 
 import (
 	"bytes"
+	"strings"
 	"testing"
+
+	"github.com/toplab/toplab/system/tmc"
 )
 
 func TestPayloadRoundTrip(t *testing.T) {
@@ -45,4 +48,30 @@ func FuzzDecodePayload(f *testing.F) {
 			t.Fatalf("a decoded payload does not round-trip: %v", err)
 		}
 	})
+}
+
+// A recycled data frame encodes each message exactly: nothing of a longer
+// message encoded before it leaks into the next.
+func TestDataFrameEncodingIsExactWhenRecycled(t *testing.T) {
+	long := Message{Topic: "taobao_trade_TradeCreate", Content: []byte(strings.Repeat(`{"tid":1}`, 200)), Nick: "seller_0001",
+		Publisher: "producer-a", UserID: 7, DataID: 42, PubTimeMs: 1700000000123}
+	short := Message{Topic: "lab_Numbered", Content: []byte(`{"n":2}`), Nick: "s2", Publisher: "p", DataID: 2, PubTimeMs: 1700000000456}
+	x := &dataFrame{}
+	for i, m := range []Message{long, short, long} {
+		b, err := x.encode(&Leased{ID: int64(100 + i), Payload: appendPayload(nil, &m)}, 1700000001000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, err := tmc.DecodeFrame(b, tmc.Limits{})
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		got, err := tmc.MessageFromFrame(f)
+		if err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+		if got.ID != int64(100+i) || got.Topic != m.Topic || got.Content != string(m.Content) || got.Nick != m.Nick || got.DataID != m.DataID {
+			t.Fatalf("message %d decoded as %+v", i, got)
+		}
+	}
 }

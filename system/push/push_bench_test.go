@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/tmc"
 )
 
 // BenchmarkRedeliveryDelay measures, on the real clock, how long after the
@@ -36,4 +37,34 @@ func BenchmarkRedeliveryDelay(b *testing.B) {
 	slices.Sort(over)
 	b.ReportMetric(float64(over[len(over)/2].Microseconds())/1e3, "ms-over-timeout-p50")
 	b.ReportMetric(float64(over[len(over)-1].Microseconds())/1e3, "ms-over-timeout-max")
+}
+
+// BenchmarkDataFrame encodes one stored message as the client's data SEND:
+// recycled (what the node does) against a fresh frame and buffer each time.
+func BenchmarkDataFrame(b *testing.B) {
+	m := Message{Topic: "taobao_trade_TradeCreate", Content: []byte(`{"tid":1234567890,"status":"WAIT_BUYER_PAY"}`),
+		Nick: "seller_0001", Publisher: "producer-a", UserID: 7, DataID: 1234567890, PubTimeMs: 1700000000123}
+	l := &Leased{ID: 42, Payload: appendPayload(nil, &m)}
+	b.Run("recycled", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			x := dataFrames.Get().(*dataFrame)
+			if _, err := x.encode(l, 1700000001000); err != nil {
+				b.Fatal(err)
+			}
+			x.release()
+		}
+	})
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			var dm Message
+			if err := decodePayload(l.Payload, &dm); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := tmc.AppendFrame(nil, dm.toTMC(l.ID, 1700000001000).ToFrame()); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }

@@ -89,7 +89,9 @@ func (s *session) drain() []int64 {
 }
 
 func (s *session) sendMessage(l *Leased, nowMs int64) error {
-	b, err := dataFrame(l, nowMs)
+	x := dataFrames.Get().(*dataFrame)
+	defer x.release()
+	b, err := x.encode(l, nowMs)
 	if err != nil {
 		s.hub.log.Error("push: undecodable stored message", "queue", s.queue, "id", l.ID, "err", err)
 		return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/toplab/toplab/reports"
+	"github.com/toplab/toplab/testenv"
 )
 
 // exitCode runs bin with args and returns its exit code and output.
@@ -126,5 +127,37 @@ func TestRunSmokeCompareBudget(t *testing.T) {
 	}
 	if code, log := exitCode(t, bin, "budget", dir, "--budgets", loose, "--baseline", vdir); code != 0 {
 		t.Errorf("loose budget: exit %d, want 0\n%s", code, log)
+	}
+}
+
+// `toplab run smoke -env containers` (`make smoke ENV=containers`): the same
+// system on MariaDB for the sellers' database and Redis for coordination,
+// flow control and the metadata cache; every verdict passes.
+func TestRunSmokeInContainers(t *testing.T) {
+	testenv.NeedDocker(t)
+	bin := buildToplab(t)
+	out := t.TempDir()
+	code, log := exitCode(t, bin, "run", "smoke", "-env", "containers", "-out", out)
+	if code != 0 && strings.Contains(log, testenv.ErrNoImage.Error()) {
+		testenv.SkipOrFail(t, "no offline server images", "`make images`")
+	}
+	if code != 0 {
+		t.Fatalf("toplab run smoke -env containers: exit %d\n%s", code, log)
+	}
+	dirs, _ := filepath.Glob(filepath.Join(out, "smoke-*"))
+	if len(dirs) != 1 {
+		t.Fatalf("want one run folder, got %v", dirs)
+	}
+	run, err := reports.Load(dirs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if run.Env.Store != "mariadb" || run.Env.Coord != "redis" {
+		t.Errorf("store %q, coord %q: want mariadb and redis", run.Env.Store, run.Env.Coord)
+	}
+	for _, v := range run.SLOs {
+		if v.Missing || !v.Pass {
+			t.Errorf("verdict %s: %+v", v.Name, v)
+		}
 	}
 }

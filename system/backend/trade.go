@@ -1,6 +1,9 @@
 package backend
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // Trade statuses (REFERENCE section 3); a sub-order carries the same set.
 const (
@@ -110,6 +113,11 @@ var tradeFields = jsonFieldNames(Trade{})
 // asking for all of them returns a stored version byte for byte, which is
 // what a sync client that hashes the JSON needs.
 func TradeFields() []string { return slices.Clone(tradeFields) }
+
+// TradeFieldsParam is TradeFields as a fields parameter (comma-separated).
+func TradeFieldsParam() string { return tradeFieldsParam }
+
+var tradeFieldsParam = strings.Join(tradeFields, ",")
 
 // shipped reports whether the sub-order has left the seller.
 func (o *Order) shipped() bool { return !o.ConsignTime.IsZero() }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/toplab/toplab/system/backend"
 	"github.com/toplab/toplab/system/sdk"
@@ -51,10 +50,6 @@ type GatewayFetcher struct {
 
 var _ Fetcher = GatewayFetcher{}
 
-// allTradeFields asks for every field, so the answer is the stored version
-// byte for byte and its hash is stable.
-var allTradeFields = strings.Join(backend.TradeFields(), ",")
-
 func (g GatewayFetcher) Fetch(ctx context.Context, reqs []FetchRequest) []FetchResult {
 	out := make([]FetchResult, len(reqs))
 	if len(reqs) == 1 {
@@ -73,8 +68,10 @@ func (g GatewayFetcher) Fetch(ctx context.Context, reqs []FetchRequest) []FetchR
 	return out
 }
 
+// fullinfoParams asks for every field, so the answer is the stored version
+// byte for byte and its hash is stable.
 func fullinfoParams(tid int64) map[string]string {
-	return map[string]string{"tid": strconv.FormatInt(tid, 10), "fields": allTradeFields}
+	return map[string]string{"tid": strconv.FormatInt(tid, 10), "fields": backend.TradeFieldsParam()}
 }
 
 // tradeOf takes the "trade" object out of a fullinfo answer, keeping its bytes.

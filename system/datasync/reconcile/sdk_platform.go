@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/toplab/toplab/system/backend"
 	"github.com/toplab/toplab/system/sdk"
@@ -29,9 +28,6 @@ type SDKPlatform struct {
 
 var _ Platform = SDKPlatform{}
 
-// allTradeFields is every field of a trade.
-var allTradeFields = strings.Join(backend.TradeFields(), ",")
-
 // ErrNoSession: the seller has no session for the sync app, so its orders
 // cannot be listed (the window is not verified).
 var ErrNoSession = errors.New("reconcile: no session for the seller")
@@ -46,7 +42,7 @@ func (p SDKPlatform) Increment(ctx context.Context, q Query) (Page, error) {
 	}
 	fields := p.Fields
 	if fields == "" {
-		fields = allTradeFields
+		fields = backend.TradeFieldsParam()
 	}
 	payload, err := p.Client.Call(ctx, MethodIncrement, map[string]string{
 		"start_modified": stamp(q.From),

@@ -107,7 +107,6 @@ func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStor
 	for _, p := range top.push {
 		pushWS = append(pushWS, "ws://"+ports.addr(p, "ws")+"/")
 	}
-	syncs := 0
 	var coord []string
 	if st.redisAddr != "" {
 		coord = []string{"-redis", st.redisAddr}
@@ -129,7 +128,7 @@ func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStor
 				"-backend", meta.BackendUser + "=" + catalogueURLs, "-backend", meta.BackendTMC + "=" + tmcURLs}, coord...)
 		case scenarios.RoleSync:
 			cmd = []string{self, "serve", "sync", "-id", in.Name, "-cluster", meta.DefaultGroup, "-admin", ports.addr(in.Name, "admin"),
-				"-data", dir, "-gateway", ports.url(top.gateways[syncs%len(top.gateways)], "http"), "-push", strings.Join(pushWS, ","),
+				"-data", dir, "-gateway", ports.url(top.gateways[(in.Index-1)%len(top.gateways)], "http"), "-push", strings.Join(pushWS, ","),
 				"-freshness-log", "${data}/freshness.log"}
 			if st.sellerDSN != "" {
 				cmd = append(cmd, "-mysql", st.sellerDSN)
@@ -137,7 +136,6 @@ func labSpec(self, dir string, s *scenarios.Scenario, ports labPorts, st labStor
 				cmd = append(cmd, "-sqlite", filepath.Join(dir, "seller.db"))
 			}
 			cmd = append(cmd, coord...)
-			syncs++
 		default:
 			return testenv.Spec{}, fmt.Errorf("scenario %s: unknown role %q", s.Name, in.Role)
 		}

@@ -15,7 +15,7 @@ import (
 // machines ("address already in use" at start-up after a 100k-connection
 // benchmark). Ports are not handed out twice by one process.
 func FreePort() (int, error) {
-	lo, hi := pickRange()
+	lo, hi := portRange()
 	for range 200 {
 		if lo >= hi {
 			break
@@ -56,6 +56,9 @@ func claimPort(p int) bool {
 	claimed[p] = true
 	return true
 }
+
+// portRange is pickRange, read once.
+var portRange = sync.OnceValues(pickRange)
 
 // pickRange is [10000, the first ephemeral port), or empty when the
 // ephemeral range starts too low to leave room.

@@ -49,7 +49,7 @@ func (n *Node) collectors() []prometheus.Collector {
 	for _, reason := range socket.Reasons() {
 		cs = append(cs, prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "toplab_push_socket_closed_total",
 			Help: "WebSocket connections closed, by cause.", ConstLabels: prometheus.Labels{"reason": reason}},
-			func() float64 { return float64(n.sock.Stats().Closed[reason]) }))
+			func() float64 { return float64(n.sock.ClosedBy(reason)) }))
 	}
 	return append(cs,
 		gaugeFunc("feeder_cursor", "The change-log feeder's cursor (0 where no feeder runs).", func() float64 {

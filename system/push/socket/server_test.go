@@ -108,7 +108,7 @@ func TestFramesInOrderEchoedAndClosedOnce(t *testing.T) {
 		}
 	}
 	st := s.Stats()
-	if st.Accepted != conns || st.FramesIn != conns*(sends+1) || st.FramesOut != conns*(sends+1) || st.Closed[socket.ReasonEOF] != conns {
+	if st.Accepted != conns || st.FramesIn != conns*(sends+1) || st.FramesOut != conns*(sends+1) || st.Closed[socket.ReasonEOF] != conns || s.ClosedBy(socket.ReasonEOF) != conns || s.ClosedBy("no such reason") != 0 {
 		t.Fatalf("stats %+v", st)
 	}
 }

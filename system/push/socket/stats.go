@@ -26,6 +26,17 @@ type counters struct {
 	pings, sweeps               atomic.Uint64
 }
 
+// ClosedBy is how many connections closed for reason (a Reason name); 0
+// for a name that is none.
+func (s *Server) ClosedBy(reason string) uint64 {
+	for i, name := range reasonNames {
+		if name == reason {
+			return s.stats.closed[i].Load()
+		}
+	}
+	return 0
+}
+
 // Stats returns a snapshot of the counters.
 func (s *Server) Stats() Stats {
 	c := &s.stats

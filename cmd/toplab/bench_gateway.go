@@ -33,6 +33,7 @@ const benchItem = "600000000000"
 // benchTarget is one front under test and the request it gets.
 type benchTarget struct {
 	Name   string
+	Node   string // the node serving it, whose CPU is measured
 	URL    string
 	Body   []byte
 	Header http.Header
@@ -53,6 +54,69 @@ type benchResult struct {
 	Rounds         []float64         `json:"round_throughputs"`
 	Outcomes       map[string]uint64 `json:"outcomes"`
 	SkipReason     string            `json:"skip_reason,omitempty"`
+	// CPU is the processor time per request of the target's node and of
+	// the backend behind it, over all closed rounds: unlike throughput on a
+	// shared machine, it does not move with the neighbours' load.
+	CPU        *cpuPerRequest `json:"cpu_per_request,omitempty"`
+	BackendCPU *cpuPerRequest `json:"backend_cpu_per_request,omitempty"`
+}
+
+// cpuPerRequest is a node's processor time per request.
+type cpuPerRequest struct {
+	Node   string        `json:"node"`
+	User   time.Duration `json:"user"`
+	System time.Duration `json:"system"`
+}
+
+func (c *cpuPerRequest) String() string {
+	if c == nil {
+		return "-"
+	}
+	total := c.User + c.System
+	return fmt.Sprintf("%.1fµs (%.0f%% sys)", float64(total)/1e3, 100*float64(c.System)/float64(max(total, 1)))
+}
+
+// cpuTally sums a node's processor time and the requests it served.
+type cpuTally struct {
+	node     string
+	cpu      testenv.CPU
+	requests uint64
+}
+
+func (t *cpuTally) perRequest() *cpuPerRequest {
+	if t == nil || t.requests == 0 {
+		return nil
+	}
+	n := time.Duration(t.requests)
+	return &cpuPerRequest{Node: t.node, User: t.cpu.User / n, System: t.cpu.System / n}
+}
+
+// measureCPU runs f and adds the processor time the nodes used meanwhile
+// to their tallies.
+func measureCPU(sup *testenv.Supervisor, tallies []*cpuTally, f func() (*loadgen.Summary, error)) (*loadgen.Summary, error) {
+	before := make([]testenv.CPU, len(tallies))
+	for i, t := range tallies {
+		c, err := sup.Node(t.node).CPU()
+		if err != nil {
+			return nil, err
+		}
+		before[i] = c
+	}
+	s, err := f()
+	if err != nil {
+		return s, err
+	}
+	for i, t := range tallies {
+		c, err := sup.Node(t.node).CPU()
+		if err != nil {
+			return nil, err
+		}
+		d := c.Sub(before[i])
+		t.cpu.User += d.User
+		t.cpu.System += d.System
+		t.requests += s.Requests
+	}
+	return s, nil
 }
 
 func runBench(ctx context.Context, env *cliEnv, args []string) error {
@@ -90,7 +154,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 		return err
 	}
 	ports := map[string]int{}
-	for _, name := range []string{"backend", "backend_admin", "gateway", "gateway_admin", "gateway_nethttp", "gateway_nethttp_admin", "proxy", "nginx"} {
+	for _, name := range []string{"backend", "backend_admin", "gateway", "gateway_admin", "gateway_nethttp", "gateway_nethttp_admin", "fastproxy", "proxy", "nginx"} {
 		if ports[name], err = testenv.FreePort(); err != nil {
 			return err
 		}
@@ -110,10 +174,19 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 
 	targets := benchTargets(ports, skipNginx == "")
 	runs := make([][]*loadgen.Summary, len(targets))
+	cpu := make([][2]*cpuTally, len(targets)) // the target's node, the backend behind it
+	for i, tg := range targets {
+		cpu[i][0] = &cpuTally{node: tg.Node}
+		if tg.Node != "backend" {
+			cpu[i][1] = &cpuTally{node: "backend"}
+		}
+	}
 	for round := 1; round <= max(*rounds, 1); round++ {
 		for i, tg := range targets {
 			fmt.Fprintf(env.stderr, "bench: round %d, %s, %d connections, %s\n", round, tg.Name, *conc, *dur)
-			closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur)
+			closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur, func(f func() (*loadgen.Summary, error)) (*loadgen.Summary, error) {
+				return measureCPU(sup, slices.DeleteFunc(slices.Clone(cpu[i][:]), func(t *cpuTally) bool { return t == nil }), f)
+			})
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.Name, err)
 			}
@@ -123,35 +196,48 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	var results []benchResult
 	for i, tg := range targets {
 		med := medianRun(runs[i])
-		results = append(results, benchResult{Target: tg.Name, Closed: med, Outcomes: med.Outcomes, Rounds: throughputs(runs[i])})
+		results = append(results, benchResult{Target: tg.Name, Closed: med, Outcomes: med.Outcomes, Rounds: throughputs(runs[i]),
+			CPU: cpu[i][0].perRequest(), BackendCPU: cpu[i][1].perRequest()})
 	}
 	if skipNginx != "" {
 		results = append(results, benchResult{Target: "nginx", SkipReason: skipNginx})
 	}
-	// Latency added by the gateway at half its maximum throughput, open
-	// model: backend and gateway take turns for the same rounds as above,
-	// and the added p99 is the median of the rounds' differences, so a burst
-	// of the neighbours' work hits one round, not the verdict.
-	gw := results[1].Closed
-	half := gw.Throughput / 2
-	var added []time.Duration
+	// Latency added at half the gateway's maximum throughput, open model:
+	// the backend, the gateway and nginx (what the machine itself adds to
+	// any proxy at that rate) take turns for the same rounds as above, and
+	// the added p99 is the median of the rounds' differences to the
+	// backend, so a burst of the neighbours' work hits one round, not the
+	// verdict.
+	half := results[1].Closed.Throughput / 2
+	open := []int{0, 1}
+	if skipNginx == "" {
+		open = append(open, len(targets)-1)
+	}
 	for round := 1; round <= max(*rounds, 1); round++ {
-		var pair [2]*loadgen.Summary
-		for i, tg := range targets[:2] {
+		var base time.Duration
+		for _, i := range open {
+			tg := targets[i]
 			fmt.Fprintf(env.stderr, "bench: round %d, %s, open model at %.0f/s\n", round, tg.Name, half)
-			if pair[i], err = benchOpen(ctx, env, tg, half, *warm, *dur); err != nil {
+			s, err := benchOpen(ctx, env, tg, half, *warm, *dur)
+			if err != nil {
 				return fmt.Errorf("%s open: %w", tg.Name, err)
 			}
-			results[i].OpenRounds = append(results[i].OpenRounds, pair[i].Corrected.P99)
-		}
-		added = append(added, pair[1].Corrected.P99-pair[0].Corrected.P99)
-		if round == (max(*rounds, 1)+1)/2 { // the middle round's runs stand for the table
-			results[0].Open, results[1].Open = pair[0], pair[1]
+			r := &results[i]
+			r.OpenRounds = append(r.OpenRounds, s.Corrected.P99)
+			if i == 0 {
+				base = s.Corrected.P99
+			} else {
+				r.AddedP99Rounds = append(r.AddedP99Rounds, s.Corrected.P99-base)
+			}
+			if round == (max(*rounds, 1)+1)/2 { // the middle round's runs stand for the table
+				r.Open = s
+			}
 		}
 	}
-	slices.Sort(added)
-	results[1].AddedP99 = added[len(added)/2]
-	results[1].AddedP99Rounds = added
+	for _, i := range open[1:] {
+		slices.Sort(results[i].AddedP99Rounds)
+		results[i].AddedP99 = results[i].AddedP99Rounds[len(results[i].AddedP99Rounds)/2]
+	}
 	base := results[0].Closed.Throughput
 	for i := range results {
 		if results[i].Closed != nil && base > 0 {
@@ -181,6 +267,8 @@ func benchSpec(self, dir, nginx string, p map[string]int) (testenv.Spec, string,
 			"-data", dir, "-log-level", "warn", "-backend", meta.BackendItem + "=" + backendURL},
 			Ports: []string{"http", "admin"}, FixedPorts: map[string]int{"http": p["gateway_nethttp"], "admin": p["gateway_nethttp_admin"]},
 			Health: "http://127.0.0.1:${port:admin}/healthz"},
+		{Name: "fastproxy", Command: []string{self, "serve", "proxy", "-http", "fasthttp", "-addr", "127.0.0.1:${port:http}", "-target", backendURL, "-idle", "512", "-log-level", "warn"},
+			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["fastproxy"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
 		{Name: "proxy", Command: []string{self, "serve", "proxy", "-addr", "127.0.0.1:${port:http}", "-target", backendURL, "-log-level", "warn"},
 			Ports: []string{"http"}, FixedPorts: map[string]int{"http": p["proxy"]}, Health: "http://127.0.0.1:${port:http}/healthz"},
 	}}
@@ -231,13 +319,14 @@ func benchTargets(p map[string]int, withNginx bool) []benchTarget {
 	form := http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}
 	direct := []byte("num_iid=" + benchItem + "&fields=num_iid,title,price")
 	ts := []benchTarget{
-		{Name: "backend", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["backend"]), Body: direct, Header: form},
-		{Name: "gateway", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway"]), Body: signedItemCall(), Header: form},
-		{Name: "gateway-nethttp", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway_nethttp"]), Body: signedItemCall(), Header: form},
-		{Name: "reverseproxy", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["proxy"]), Body: direct, Header: form},
+		{Name: "backend", Node: "backend", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["backend"]), Body: direct, Header: form},
+		{Name: "gateway", Node: "gateway", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway"]), Body: signedItemCall(), Header: form},
+		{Name: "gateway-nethttp", Node: "gateway-nethttp", URL: fmt.Sprintf("http://127.0.0.1:%d/router/rest", p["gateway_nethttp"]), Body: signedItemCall(), Header: form},
+		{Name: "fasthttp-proxy", Node: "fastproxy", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["fastproxy"]), Body: direct, Header: form},
+		{Name: "reverseproxy", Node: "proxy", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["proxy"]), Body: direct, Header: form},
 	}
 	if withNginx {
-		ts = append(ts, benchTarget{Name: "nginx", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["nginx"]), Body: direct, Header: form})
+		ts = append(ts, benchTarget{Name: "nginx", Node: "nginx", URL: fmt.Sprintf("http://127.0.0.1:%d/api/taobao.item.get", p["nginx"]), Body: direct, Header: form})
 	}
 	return ts
 }
@@ -270,11 +359,16 @@ func benchClassify(r *vegeta.Result) string {
 	return loadgen.DefaultClassifier(r)
 }
 
-func benchClosed(ctx context.Context, env *cliEnv, tg benchTarget, conc int, warm, dur time.Duration) (*loadgen.Summary, error) {
+// benchClosed warms tg up, then runs the measured closed-model run inside
+// around (which measures the nodes' CPU while it runs).
+func benchClosed(ctx context.Context, env *cliEnv, tg benchTarget, conc int, warm, dur time.Duration,
+	around func(func() (*loadgen.Summary, error)) (*loadgen.Summary, error)) (*loadgen.Summary, error) {
 	if _, err := loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-warmup", Concurrency: conc, Duration: warm, Classifier: benchClassify}); err != nil {
 		return nil, err
 	}
-	s, err := loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name, Concurrency: conc, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
+	s, err := around(func() (*loadgen.Summary, error) {
+		return loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name, Concurrency: conc, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -296,7 +390,7 @@ func benchOpen(ctx context.Context, env *cliEnv, tg benchTarget, rate float64, w
 
 func printBench(env *cliEnv, rs []benchResult, conc int) {
 	tw := tabwriter.NewWriter(env.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "TARGET\tREQ/S (c=%d, median)\tVS BACKEND\tROUNDS\tP50\tP99\tOPEN P50\tOPEN P99\n", conc)
+	fmt.Fprintf(tw, "TARGET\tREQ/S (c=%d, median)\tVS BACKEND\tROUNDS\tP50\tP99\tOPEN P50\tOPEN P99\tCPU/REQ\tBACKEND CPU/REQ\n", conc)
 	for _, r := range rs {
 		if r.Closed == nil {
 			fmt.Fprintf(tw, "%s\tskipped: %s\n", r.Target, r.SkipReason)
@@ -306,12 +400,15 @@ func printBench(env *cliEnv, rs []benchResult, conc int) {
 		if r.Open != nil {
 			openP50, openP99 = r.Open.Corrected.P50.String(), r.Open.Corrected.P99.String()
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%v\t%s\t%s\t%s\t%s\n", r.Target, r.Closed.Throughput, r.Ratio, r.Rounds, r.Closed.Raw.P50, r.Closed.Raw.P99, openP50, openP99)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.2f\t%v\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Target, r.Closed.Throughput, r.Ratio, r.Rounds, r.Closed.Raw.P50, r.Closed.Raw.P99,
+			openP50, openP99, r.CPU, r.BackendCPU)
 	}
 	tw.Flush()
-	if len(rs) > 1 && rs[1].AddedP99Rounds != nil {
-		fmt.Fprintf(env.stdout, "gateway p99 added at half its maximum (%.0f/s), median of rounds: %s (rounds, sorted: %v)\n",
-			rs[1].Closed.Throughput/2, rs[1].AddedP99, rs[1].AddedP99Rounds)
+	for _, r := range rs {
+		if r.AddedP99Rounds != nil {
+			fmt.Fprintf(env.stdout, "%s p99 added at half the gateway's maximum (%.0f/s), median of rounds: %s (rounds, sorted: %v)\n",
+				r.Target, rs[1].Closed.Throughput/2, r.AddedP99, r.AddedP99Rounds)
+		}
 	}
 }
 

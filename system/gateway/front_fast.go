@@ -106,7 +106,11 @@ func fastRemote(ctx *fasthttp.RequestCtx) netip.Addr {
 // ServeFast serves on l with the fasthttp front until ctx ends, then drains
 // in-flight calls for up to drain.
 func (g *Gateway) ServeFast(ctx context.Context, l net.Listener, readTimeout, drain time.Duration) error {
-	srv := g.FastServer(readTimeout)
+	return RunFast(ctx, g.FastServer(readTimeout), l, drain)
+}
+
+// RunFast serves srv on l until ctx ends, then shuts it down within drain.
+func RunFast(ctx context.Context, srv *fasthttp.Server, l net.Listener, drain time.Duration) error {
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(l) }()
 	select {

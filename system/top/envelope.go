@@ -97,10 +97,19 @@ func AppendError(dst []byte, f Format, e *Error, requestID string) []byte {
 	return append(dst, "}}"...)
 }
 
-// appendJSONString appends s as a JSON string; invalid UTF-8 becomes U+FFFD.
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it; invalid UTF-8 becomes U+FFFD.
 func appendJSONString(dst []byte, s string) []byte {
-	b, _ := json.Marshal(s) // never fails for a string
-	return append(dst, b...)
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c >= 0x80 || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // never fails for a string
+			return append(dst, b...)
+		}
+	}
+	// Printable ASCII that needs no escape (request ids, API names): as is.
+	dst = append(dst, '"')
+	dst = append(dst, s...)
+	return append(dst, '"')
 }
 
 // objectInner returns what lies between the braces of a JSON object.

@@ -122,3 +122,15 @@ func FuzzAppendSuccess(f *testing.F) {
 		}
 	})
 }
+
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"e3f0e10b-1", `a"b`, "<&>", "\x00\x1f", "保温杯", "\xff", "\\"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, _ := json.Marshal(s)
+		if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got[1:], want)
+		}
+	})
+}

@@ -21,6 +21,11 @@ func FormatTimestamp(t time.Time) string { return t.In(GMT8).Format(TimestampLay
 // milliseconds as newer SDKs send.
 func ParseTimestamp(s string) (time.Time, bool) {
 	if len(s) == len(TimestampLayout) {
+		if t, ok := parseLayout(s); ok {
+			return t, true
+		}
+		// What the fast path refuses, time.Parse may still take (it lets a
+		// run of spaces stand for one and a one-digit hour): it decides.
 		t, err := time.ParseInLocation(TimestampLayout, s, GMT8)
 		return t, err == nil
 	}
@@ -29,6 +34,31 @@ func ParseTimestamp(s string) (time.Time, bool) {
 		return time.UnixMilli(ms), err == nil && ms > 0
 	}
 	return time.Time{}, false
+}
+
+// parseLayout reads "2006-01-02 15:04:05" in GMT+8 as written by every SDK,
+// at a fraction of time.ParseInLocation's cost (every call is checked with
+// it). It accepts nothing time.ParseInLocation refuses and reads the same
+// instant (a fuzz test holds them together).
+func parseLayout(s string) (time.Time, bool) {
+	if s[4] != '-' || s[7] != '-' || s[10] != ' ' || s[13] != ':' || s[16] != ':' {
+		return time.Time{}, false
+	}
+	var v [6]int
+	for i, at := range [6][2]int{{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}, {17, 19}} {
+		for _, c := range []byte(s[at[0]:at[1]]) {
+			if c < '0' || c > '9' {
+				return time.Time{}, false
+			}
+			v[i] = v[i]*10 + int(c-'0')
+		}
+	}
+	year, month, day, hour, minute, sec := v[0], time.Month(v[1]), v[2], v[3], v[4], v[5]
+	if month < time.January || month > time.December || day < 1 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t := time.Date(year, month, day, hour, minute, sec, 0, GMT8)
+	return t, t.Day() == day // February 30 normalises to March: refused, as time.Parse does
 }
 
 // CheckTimestamp validates the timestamp parameter against now.

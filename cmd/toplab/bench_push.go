@@ -39,6 +39,27 @@ type pushBenchResult struct {
 	P99Ms       float64 `json:"p99_ms"`
 	P999Ms      float64 `json:"p999_ms"`
 	MaxMs       float64 `json:"max_ms"`
+	// CPU per delivered message, from publishing start to the end of the
+	// drain: all push nodes together, and this process (the clients and the
+	// publisher). Stable where latency moves with the neighbours' load.
+	NodeCPUPerMsgUs   float64 `json:"node_cpu_per_message_us"`
+	ClientCPUPerMsgUs float64 `json:"client_cpu_per_message_us"`
+	// NodeCores is the nodes' CPU time over that span: 1 is one core busy.
+	NodeCores float64 `json:"node_cores"`
+}
+
+// benchCPU reads the push nodes' CPU, summed, and this process's.
+func benchCPU(ns []*testenv.Node) (nodes, self testenv.CPU, err error) {
+	for _, n := range ns {
+		c, err := n.CPU()
+		if err != nil {
+			return nodes, self, err
+		}
+		nodes.User += c.User
+		nodes.System += c.System
+	}
+	self, err = testenv.ProcessCPU(os.Getpid())
+	return nodes, self, err
 }
 
 const benchTopic = "bench_Tick"
@@ -163,6 +184,10 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	perTick := max(*rate*int(tick)/int(time.Second), 1)
 	httpc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	ticks := int(*dur / tick)
+	nodeCPU0, selfCPU0, err := benchCPU(ns)
+	if err != nil {
+		return err
+	}
 	pubStart := time.Now()
 	var pubWG sync.WaitGroup
 	sem := make(chan struct{}, 64)
@@ -209,10 +234,20 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	for delivered.Load() < acked.Load() && time.Now().Before(drainEnd) {
 		time.Sleep(20 * time.Millisecond)
 	}
+	span := time.Since(pubStart)
+	nodeCPU1, selfCPU1, err := benchCPU(ns)
+	if err != nil {
+		return err
+	}
 	fmt.Fprintln(env.stderr)
 	stopClients()
 	res.Published, res.Acked, res.Delivered, res.PublishErrs = published.Load(), acked.Load(), delivered.Load(), errs.Load()
 	res.Achieved = float64(res.Delivered) / pubTime.Seconds()
+	if res.Delivered > 0 {
+		res.NodeCPUPerMsgUs = float64(nodeCPU1.Sub(nodeCPU0).Total().Microseconds()) / float64(res.Delivered)
+		res.ClientCPUPerMsgUs = float64(selfCPU1.Sub(selfCPU0).Total().Microseconds()) / float64(res.Delivered)
+	}
+	res.NodeCores = nodeCPU1.Sub(nodeCPU0).Total().Seconds() / span.Seconds()
 	histMu.Lock()
 	res.P50Ms = float64(hist.ValueAtQuantile(50)) / 1e3
 	res.P99Ms = float64(hist.ValueAtQuantile(99)) / 1e3
@@ -222,6 +257,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	fmt.Fprintf(env.stdout, "push end to end: %d conns (%d apps) on %d nodes, %d msg/s for %s, sync %s\n", res.Conns, res.Apps, res.Nodes, res.Rate, res.Duration, res.Sync)
 	fmt.Fprintf(env.stdout, "  published %d, acknowledged %d, delivered %d (%.0f/s), publish errors %d\n", res.Published, res.Acked, res.Delivered, res.Achieved, res.PublishErrs)
 	fmt.Fprintf(env.stdout, "  publish -> client receive: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n", res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs)
+	fmt.Fprintf(env.stdout, "  CPU per message: nodes %.1f µs (%.2f cores busy), clients and publisher %.1f µs\n", res.NodeCPUPerMsgUs, res.NodeCores, res.ClientCPUPerMsgUs)
 	if *out != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")
 		if err := os.WriteFile(*out, append(b, '\n'), 0o644); err != nil {

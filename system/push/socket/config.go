@@ -2,6 +2,7 @@ package socket
 
 import (
 	"log/slog"
+	"runtime"
 	"time"
 
 	"github.com/toplab/toplab/system/clock"
@@ -44,6 +45,9 @@ type Config struct {
 	Pollers int
 	// ReadBufferBytes is each poller's shared read buffer (default 64 KiB).
 	ReadBufferBytes int
+	// Workers is the number of long-lived goroutines handling inbound frames
+	// (default 16 per CPU); past them a frame gets a goroutine of its own.
+	Workers int
 }
 
 func (c Config) withDefaults() Config {
@@ -74,6 +78,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ReadBufferBytes <= 0 {
 		c.ReadBufferBytes = 64 << 10
+	}
+	if c.Workers <= 0 {
+		c.Workers = 16 * runtime.NumCPU()
 	}
 	return c
 }

@@ -36,6 +36,7 @@ type Server struct {
 	handler  Handler
 	limits   tmc.Limits
 	engine   *nbhttp.Engine
+	exec     *executor
 	upgrader *websocket.Upgrader
 	addr     net.Addr
 	reg      *registry
@@ -75,7 +76,10 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket: listen on %s: %w", cfg.Addr, err)
 	}
-	s.engine = nbhttp.NewEngine(engineConfig(cfg, ln, http.HandlerFunc(s.serveHTTP)))
+	s.exec = newExecutor(cfg.Workers, cfg.Logger)
+	ec := engineConfig(cfg, ln, http.HandlerFunc(s.serveHTTP))
+	ec.ServerExecutor = s.exec.run
+	s.engine = nbhttp.NewEngine(ec)
 	// nbio hands an accepted connection from its accept goroutine to a
 	// poller through epoll, which the race detector cannot see: without this
 	// atomic edge (one add per accept, one load per read event) it reports
@@ -190,5 +194,6 @@ func (s *Server) stop() {
 		close(s.stopSweep)
 		<-s.sweepDone
 		s.engine.Stop()
+		s.exec.stop()
 	})
 }

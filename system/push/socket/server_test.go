@@ -111,6 +111,11 @@ func TestFramesInOrderEchoedAndClosedOnce(t *testing.T) {
 	if st.Accepted != conns || st.FramesIn != conns*(sends+1) || st.FramesOut != conns*(sends+1) || st.Closed[socket.ReasonEOF] != conns || s.ClosedBy(socket.ReasonEOF) != conns || s.ClosedBy("no such reason") != 0 {
 		t.Fatalf("stats %+v", st)
 	}
+	// Frames were handled on the socket's own workers (a callback may take
+	// several frames of one connection), not on nbio's goroutine per task.
+	if handed, spawned := socket.ExecutorCounts(s); handed == 0 || handed+spawned < conns {
+		t.Fatalf("executor ran %d callbacks on workers, %d on their own goroutines, for %d connections", handed, spawned, conns)
+	}
 }
 
 // Each kind of bad input closes its connection with the right code and cause.

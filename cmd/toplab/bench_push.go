@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/toplab/toplab/system/meta"
+	"github.com/toplab/toplab/system/push"
 	"github.com/toplab/toplab/system/sdk/tmcclient"
 	"github.com/toplab/toplab/system/tmc"
 	"github.com/toplab/toplab/testenv"
@@ -86,6 +88,8 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	nodes := fs.Int("nodes", 2, "push nodes (local processes)")
 	syncPolicy := fs.String("sync", "fsync", "store durability of the nodes: fsync or none")
 	out := fs.String("out", "", "write the result as JSON to this file")
+	tickFlag := fs.Duration("tick", 10*time.Millisecond, "publishing interval: each tick publishes rate x tick messages in one request, all stamped with the tick's time")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the clients and the publisher) while publishing to this file")
 	nodeGC := fs.Int("node-gogc", 400, "the nodes' -gogc")
 	clientGC := fs.Int("client-gogc", 400, "GOGC of this process, which runs the clients: the measuring side should not be what stalls")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -93,6 +97,9 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	}
 	if *conns < 1 || *perApp < 1 || *rate < 100 || *dur <= 0 || *nodes < 1 || *nodes > 8 || *conns > 60_000 {
 		return usageError{"bad counts: conns 1-60000, rate >= 100, nodes 1-8"}
+	}
+	if *tickFlag < 100*time.Microsecond || *tickFlag > time.Second || *tickFlag > *dur {
+		return usageError{"bad -tick: 100µs to 1s, and at most -duration"}
 	}
 	apps := max(*conns / *perApp, 1)
 	debug.SetGCPercent(*clientGC)
@@ -180,13 +187,24 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 
 	res := pushBenchResult{Conns: *conns, Apps: apps, Nodes: *nodes, Rate: *rate, Duration: dur.String(), Sync: *syncPolicy}
 	var published, acked, errs atomic.Int64
-	const tick = 10 * time.Millisecond
+	tick := *tickFlag
 	perTick := max(*rate*int(tick)/int(time.Second), 1)
 	httpc := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 	ticks := int(*dur / tick)
 	nodeCPU0, selfCPU0, err := benchCPU(ns)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	pubStart := time.Now()
 	var pubWG sync.WaitGroup
@@ -195,14 +213,16 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	for k := range ticks {
 		intended := pubStart.Add(time.Duration(k) * tick)
 		time.Sleep(time.Until(intended))
-		msgs := make([]map[string]any, perTick)
+		msgs := make([]push.WireMessage, perTick)
 		for j := range msgs {
 			seq++
 			// t is the intended send time: a stalled publisher shows up as latency.
-			msgs[j] = map[string]any{"topic": benchTopic, "content": json.RawMessage(`{"t":` + strconv.FormatInt(intended.UnixNano(), 10) + `}`),
-				"nick": fmt.Sprintf("bench_seller_%d", seq%int64(apps)), "publisher": "bench-producer", "pub_time_ms": intended.UnixMilli(), "data_id": seq}
+			msgs[j] = push.WireMessage{Topic: benchTopic, Content: json.RawMessage(`{"t":` + strconv.FormatInt(intended.UnixNano(), 10) + `}`),
+				Nick: "bench_seller_" + strconv.FormatInt(seq%int64(apps), 10), Publisher: "bench-producer", PubTimeMs: intended.UnixMilli(), DataID: seq}
 		}
-		body, _ := json.Marshal(map[string]any{"messages": msgs})
+		body, _ := json.Marshal(struct {
+			Messages []push.WireMessage `json:"messages"`
+		}{msgs})
 		url := "http://" + ns[k%len(ns)].Addr("internal") + "/internal/publish"
 		sem <- struct{}{}
 		pubWG.Add(1)

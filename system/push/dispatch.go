@@ -62,7 +62,7 @@ func (d *dispatcher) kick() {
 	}
 	d.running = true
 	d.mu.Unlock()
-	go d.run()
+	d.hub.pool.Go(d.run)
 }
 
 func (d *dispatcher) run() {
@@ -153,7 +153,7 @@ func (d *dispatcher) confirm(s *session, id int64) {
 		d.hub.stats.ConfirmsUnknown.Add(1)
 	}
 	if start {
-		go d.flushConfirms()
+		d.hub.pool.Go(d.flushConfirms)
 	}
 	if known {
 		d.kick()

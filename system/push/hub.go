@@ -3,11 +3,13 @@ package push
 import (
 	"context"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/toplab/toplab/system/clock"
+	"github.com/toplab/toplab/system/workpool"
 )
 
 // hubStats are the connection side's counters.
@@ -36,12 +38,17 @@ type hub struct {
 	// queue (the registry of the notification network).
 	held func(queue string, holding bool)
 
+	// pool runs the dispatchers' lease loops and confirm flushes, two or
+	// three per delivered message: on long-lived goroutines, not new ones.
+	pool *workpool.Pool
+
 	mu    sync.Mutex
 	disps map[string]*dispatcher
 }
 
 func newHub(c clock.Clock, log *slog.Logger, window int, source func(string) source, held func(string, bool)) *hub {
-	return &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{}}
+	return &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{},
+		pool: workpool.New(16*runtime.NumCPU(), log)}
 }
 
 // attach binds a session in its handshake to its queue's dispatcher (which

@@ -327,6 +327,7 @@ func (n *Node) Close(ctx context.Context) error {
 		n.cluster.leave(ctx)
 		n.cancel()
 		n.wg.Wait()
+		n.hub.pool.Stop()
 		n.peers.rpc.closeAll()
 		if n.routeLog != nil {
 			n.routeLog.flush()

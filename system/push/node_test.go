@@ -44,6 +44,10 @@ func TestPushDeliversTrimmedMessageAndTakesConfirms(t *testing.T) {
 	if n.owner.Backlog("a2/default") != 1 {
 		t.Fatal("a2's copy must wait for a2")
 	}
+	// The lease loops and the confirm flush ran on the hub's workers.
+	if handed, spawned := n.hub.pool.Counts(); handed+spawned < 2 || handed == 0 {
+		t.Fatalf("hub pool: %d callbacks on workers, %d on goroutines of their own", handed, spawned)
+	}
 }
 
 // Messages stored before a client connects are pushed when it connects.

@@ -8,5 +8,5 @@ func SetAfterUpgrade(f func(*websocket.Conn)) { afterUpgrade = f }
 // ExecutorCounts is how many read callbacks workers ran and how many got a
 // goroutine of their own.
 func ExecutorCounts(s *Server) (handed, spawned uint64) {
-	return s.exec.handed.Load(), s.exec.spawned.Load()
+	return s.exec.Counts()
 }

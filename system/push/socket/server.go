@@ -15,6 +15,7 @@ import (
 
 	"github.com/toplab/toplab/system/push/nbioguard"
 	"github.com/toplab/toplab/system/tmc"
+	"github.com/toplab/toplab/system/workpool"
 )
 
 // Handler receives a server's connection events. Calls for one connection
@@ -36,7 +37,7 @@ type Server struct {
 	handler  Handler
 	limits   tmc.Limits
 	engine   *nbhttp.Engine
-	exec     *executor
+	exec     *workpool.Pool
 	upgrader *websocket.Upgrader
 	addr     net.Addr
 	reg      *registry
@@ -76,9 +77,12 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket: listen on %s: %w", cfg.Addr, err)
 	}
-	s.exec = newExecutor(cfg.Workers, cfg.Logger)
+	// Frames are handled on long-lived workers: nbio's default forks a
+	// goroutine per callback when its queue is empty, nearly always at one
+	// confirm per delivered message.
+	s.exec = workpool.New(cfg.Workers, cfg.Logger)
 	ec := engineConfig(cfg, ln, http.HandlerFunc(s.serveHTTP))
-	ec.ServerExecutor = s.exec.run
+	ec.ServerExecutor = s.exec.Go
 	s.engine = nbhttp.NewEngine(ec)
 	// nbio hands an accepted connection from its accept goroutine to a
 	// poller through epoll, which the race detector cannot see: without this
@@ -194,6 +198,6 @@ func (s *Server) stop() {
 		close(s.stopSweep)
 		<-s.sweepDone
 		s.engine.Stop()
-		s.exec.stop()
+		s.exec.Stop()
 	})
 }

@@ -50,20 +50,6 @@ type pushBenchResult struct {
 	NodeCores float64 `json:"node_cores"`
 }
 
-// benchCPU reads the push nodes' CPU, summed, and this process's.
-func benchCPU(ns []*testenv.Node) (nodes, self testenv.CPU, err error) {
-	for _, n := range ns {
-		c, err := n.CPU()
-		if err != nil {
-			return nodes, self, err
-		}
-		nodes.User += c.User
-		nodes.System += c.System
-	}
-	self, err = testenv.ProcessCPU(os.Getpid())
-	return nodes, self, err
-}
-
 const benchTopic = "bench_Tick"
 
 // benchPushTenant gives app i (bench-app-NNNNN) the seller bench_seller_i.

@@ -51,6 +51,12 @@ func NewSupervisor(spec Spec) (*Supervisor, error) {
 	if spec.Dir == "" {
 		return nil, errors.New("spec: empty dir")
 	}
+	// Each node runs in its data folder, so ${data} must not be relative.
+	dir, err := filepath.Abs(spec.Dir)
+	if err != nil {
+		return nil, err
+	}
+	spec.Dir = dir
 	if err := os.MkdirAll(filepath.Join(spec.Dir, "logs"), 0o755); err != nil {
 		return nil, err
 	}

@@ -314,3 +314,17 @@ func TestPlaceholdersExpandPerInstance(t *testing.T) {
 		}
 	}
 }
+
+// A relative spec folder is made absolute: nodes run in their own data
+// folders, where a relative ${data} would point somewhere else.
+func TestRelativeSpecDirBecomesAbsolute(t *testing.T) {
+	t.Chdir(t.TempDir())
+	sup, err := testenv.NewSupervisor(testenv.Spec{Dir: "runs/x", Nodes: []testenv.NodeSpec{{Name: "n", Command: []string{"true"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := sup.Status()
+	if len(st) != 1 || !filepath.IsAbs(st[0].DataDir) || !filepath.IsAbs(st[0].LogPath) {
+		t.Fatalf("status %+v: want absolute folders", st)
+	}
+}

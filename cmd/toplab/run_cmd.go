@@ -88,7 +88,13 @@ func runRun(ctx context.Context, env *cliEnv, args []string) error {
 	if err := s.CheckFlags(serveFlagChecker(self)); err != nil {
 		return err
 	}
-	o := runOptions{out: *out, env: *envName, calibrate: *cal, self: self, progress: env.stderr}
+	// Nodes run in their own data folders, so every path handed to them
+	// must be absolute: `make double11` passes -out runs.
+	outDir, err := filepath.Abs(*out)
+	if err != nil {
+		return err
+	}
+	o := runOptions{out: outDir, env: *envName, calibrate: *cal, self: self, progress: env.stderr}
 	if *sweep == "" {
 		dir, run, err := runScenario(ctx, s, o)
 		if run != nil {

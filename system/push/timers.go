@@ -1,7 +1,6 @@
 package push
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 
@@ -43,7 +42,7 @@ func (t *timerLoop) add(evs ...timerEvent) {
 	t.mu.Lock()
 	earliest := len(t.events) == 0 || evs[0].at.Before(t.events[0].at)
 	for _, ev := range evs {
-		heap.Push(&t.events, ev)
+		t.events.push(ev)
 	}
 	t.mu.Unlock()
 	if earliest {
@@ -62,7 +61,7 @@ func (t *timerLoop) run() {
 		var due []timerEvent
 		t.mu.Lock()
 		for len(t.events) > 0 && !t.events[0].at.After(now) {
-			due = append(due, heap.Pop(&t.events).(timerEvent))
+			due = append(due, t.events.pop())
 		}
 		var nextAt time.Time
 		pending := len(t.events) > 0
@@ -113,15 +112,46 @@ func (t *timerLoop) run() {
 	}
 }
 
+// eventHeap is a binary min-heap of events by time. It is typed rather than
+// a container/heap: that boxes each 48-byte event into an interface, an
+// allocation per delivered message.
 type eventHeap []timerEvent
 
-func (h eventHeap) Len() int           { return len(h) }
-func (h eventHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h eventHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *eventHeap) Push(x any)        { *h = append(*h, x.(timerEvent)) }
-func (h *eventHeap) Pop() any {
-	old := *h
-	ev := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return ev
+func (h *eventHeap) push(ev timerEvent) {
+	s := append(*h, ev)
+	for i := len(s) - 1; i > 0; {
+		p := (i - 1) / 2
+		if !s[i].at.Before(s[p].at) {
+			break
+		}
+		s[i], s[p] = s[p], s[i]
+		i = p
+	}
+	*h = s
+}
+
+// pop removes and returns the earliest event; the heap must not be empty.
+func (h *eventHeap) pop() timerEvent {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = timerEvent{} // no stale queue pointer in the spare capacity
+	s = s[:n]
+	for i := 0; ; {
+		m := 2*i + 1
+		if m >= n {
+			break
+		}
+		if r := m + 1; r < n && s[r].at.Before(s[m].at) {
+			m = r
+		}
+		if !s[m].at.Before(s[i].at) {
+			break
+		}
+		s[i], s[m] = s[m], s[i]
+		i = m
+	}
+	*h = s
+	return top
 }

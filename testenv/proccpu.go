@@ -19,6 +19,9 @@ type CPU struct {
 // Total is user plus system time.
 func (c CPU) Total() time.Duration { return c.User + c.System }
 
+// Add is the time of c and o together (two processes, or two spans).
+func (c CPU) Add(o CPU) CPU { return CPU{User: c.User + o.User, System: c.System + o.System} }
+
 // Sub is the time used between an earlier reading and c.
 func (c CPU) Sub(earlier CPU) CPU {
 	return CPU{User: c.User - earlier.User, System: c.System - earlier.System}
@@ -55,8 +58,7 @@ func processTreeCPU(pid, depth int) (CPU, error) {
 			continue
 		}
 		if c, err := processTreeCPU(kid, depth+1); err == nil { // a child may exit meanwhile
-			cpu.User += c.User
-			cpu.System += c.System
+			cpu = cpu.Add(c)
 		}
 	}
 	return cpu, nil

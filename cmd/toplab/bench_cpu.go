@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"github.com/toplab/toplab/loadgen"
@@ -40,8 +41,9 @@ func (t *cpuTally) perRequest() *cpuPerRequest {
 }
 
 // measureCPU runs f and adds the processor time the nodes used meanwhile
-// to their tallies.
+// to their tallies (nil ones are skipped).
 func measureCPU(sup *testenv.Supervisor, tallies []*cpuTally, f func() (*loadgen.Summary, error)) (*loadgen.Summary, error) {
+	tallies = slices.DeleteFunc(slices.Clone(tallies), func(t *cpuTally) bool { return t == nil })
 	before := make([]testenv.CPU, len(tallies))
 	for i, t := range tallies {
 		c, err := sup.Node(t.node).CPU()
@@ -59,9 +61,7 @@ func measureCPU(sup *testenv.Supervisor, tallies []*cpuTally, f func() (*loadgen
 		if err != nil {
 			return nil, err
 		}
-		d := c.Sub(before[i])
-		t.cpu.User += d.User
-		t.cpu.System += d.System
+		t.cpu = t.cpu.Add(c.Sub(before[i]))
 		t.requests += s.Requests
 	}
 	return s, nil
@@ -74,8 +74,7 @@ func benchCPU(ns []*testenv.Node) (nodes, self testenv.CPU, err error) {
 		if err != nil {
 			return nodes, self, err
 		}
-		nodes.User += c.User
-		nodes.System += c.System
+		nodes = nodes.Add(c)
 	}
 	self, err = testenv.ProcessCPU(os.Getpid())
 	return nodes, self, err

@@ -127,9 +127,7 @@ func runBench(ctx context.Context, env *cliEnv, args []string) error {
 	for round := 1; round <= max(*rounds, 1); round++ {
 		for i, tg := range targets {
 			fmt.Fprintf(env.stderr, "bench: round %d, %s, %d connections, %s\n", round, tg.Name, *conc, *dur)
-			closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur, func(f func() (*loadgen.Summary, error)) (*loadgen.Summary, error) {
-				return measureCPU(sup, slices.DeleteFunc(slices.Clone(cpu[i][:]), func(t *cpuTally) bool { return t == nil }), f)
-			})
+			closed, err := benchClosed(ctx, env, tg, *conc, *warm, *dur, sup, cpu[i][:])
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.Name, err)
 			}
@@ -305,14 +303,14 @@ func benchClassify(r *vegeta.Result) string {
 	return loadgen.DefaultClassifier(r)
 }
 
-// benchClosed warms tg up, then runs the measured closed-model run inside
-// around (which measures the nodes' CPU while it runs).
+// benchClosed warms tg up, then runs the measured closed-model run, adding
+// the nodes' CPU meanwhile to tallies.
 func benchClosed(ctx context.Context, env *cliEnv, tg benchTarget, conc int, warm, dur time.Duration,
-	around func(func() (*loadgen.Summary, error)) (*loadgen.Summary, error)) (*loadgen.Summary, error) {
+	sup *testenv.Supervisor, tallies []*cpuTally) (*loadgen.Summary, error) {
 	if _, err := loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name + "-warmup", Concurrency: conc, Duration: warm, Classifier: benchClassify}); err != nil {
 		return nil, err
 	}
-	s, err := around(func() (*loadgen.Summary, error) {
+	s, err := measureCPU(sup, tallies, func() (*loadgen.Summary, error) {
 		return loadgen.Closed(ctx, tg.targeter(), loadgen.Options{Name: tg.Name, Concurrency: conc, Duration: dur, Classifier: benchClassify, ProgressWriter: env.stderr})
 	})
 	if err != nil {

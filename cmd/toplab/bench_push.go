@@ -249,11 +249,12 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	stopClients()
 	res.Published, res.Acked, res.Delivered, res.PublishErrs = published.Load(), acked.Load(), delivered.Load(), errs.Load()
 	res.Achieved = float64(res.Delivered) / pubTime.Seconds()
+	nodeCPU, selfCPU := nodeCPU1.Sub(nodeCPU0).Total(), selfCPU1.Sub(selfCPU0).Total()
 	if res.Delivered > 0 {
-		res.NodeCPUPerMsgUs = float64(nodeCPU1.Sub(nodeCPU0).Total().Microseconds()) / float64(res.Delivered)
-		res.ClientCPUPerMsgUs = float64(selfCPU1.Sub(selfCPU0).Total().Microseconds()) / float64(res.Delivered)
+		res.NodeCPUPerMsgUs = float64(nodeCPU.Microseconds()) / float64(res.Delivered)
+		res.ClientCPUPerMsgUs = float64(selfCPU.Microseconds()) / float64(res.Delivered)
 	}
-	res.NodeCores = nodeCPU1.Sub(nodeCPU0).Total().Seconds() / span.Seconds()
+	res.NodeCores = nodeCPU.Seconds() / span.Seconds()
 	histMu.Lock()
 	res.P50Ms = float64(hist.ValueAtQuantile(50)) / 1e3
 	res.P99Ms = float64(hist.ValueAtQuantile(99)) / 1e3

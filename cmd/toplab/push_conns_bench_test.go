@@ -108,9 +108,14 @@ func BenchmarkPushIdleSessions(b *testing.B) {
 		for _, n := range sup.Nodes() {
 			admin := "http://" + n.Addr("admin")
 			line := n.Name()
-			for _, m := range []string{"sessions", "connections", "handshakes_failed_total", "refused_saturated_total", "bad_frames_total"} {
-				v, _ := scrapeMetric(context.Background(), admin, "toplab_push_"+m)
-				line += fmt.Sprintf(" %s=%.0f", m, v)
+			kinds := []string{"sessions", "connections", "handshakes_failed_total", "refused_saturated_total", "bad_frames_total"}
+			names := make([]string, len(kinds))
+			for i, k := range kinds {
+				names[i] = "toplab_push_" + k
+			}
+			vs, _ := scrapeMetrics(context.Background(), admin, names...)
+			for i, k := range kinds {
+				line += fmt.Sprintf(" %s=%.0f", k, vs[names[i]])
 			}
 			line += " closed:" + closedReasons(admin)
 			per = append(per, line)
@@ -164,15 +169,15 @@ func procRSS(b *testing.B, pid int) int64 {
 
 // goMemory is the node's Go heap in use plus goroutine stacks, from /metrics.
 func goMemory(b *testing.B, admin string) int64 {
-	var total float64
-	for _, m := range []string{"go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes"} {
-		v, err := scrapeMetric(context.Background(), admin, m)
-		if err != nil {
-			b.Fatal(err)
-		}
-		total += v
+	names := []string{"go_memstats_heap_inuse_bytes", "go_memstats_stack_inuse_bytes"}
+	vs, err := scrapeMetrics(context.Background(), admin, names...)
+	if err == nil && len(vs) < len(names) {
+		err = fmt.Errorf("%s/metrics lacks one of %v", admin, names)
 	}
-	return int64(total)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return int64(vs[names[0]] + vs[names[1]])
 }
 
 // closedReasons lists a node's WebSocket closes by cause, for diagnosis.

@@ -33,39 +33,57 @@ func nodeWork(ctx context.Context, adminAddr, role string) (float64, error) {
 // scrapeMetric reads a counter or gauge from a node's /metrics (admin is
 // its base URL): the sum over the metric's labels.
 func scrapeMetric(ctx context.Context, admin, metric string) (float64, error) {
+	m, err := scrapeMetrics(ctx, admin, metric)
+	if err != nil {
+		return 0, err
+	}
+	v, ok := m[metric]
+	if !ok {
+		return 0, fmt.Errorf("%s/metrics has no %s", admin, metric)
+	}
+	return v, nil
+}
+
+// scrapeMetrics reads a node's /metrics once and sums each named counter or
+// gauge over its labels; a name the node does not export is left out.
+func scrapeMetrics(ctx context.Context, admin string, names ...string) (map[string]float64, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, admin+"/metrics", nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("%s/metrics: HTTP %d", admin, resp.StatusCode)
+		return nil, fmt.Errorf("%s/metrics: HTTP %d", admin, resp.StatusCode)
 	}
 	p := expfmt.NewTextParser(model.UTF8Validation)
 	families, err := p.TextToMetricFamilies(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("%s/metrics: %w", admin, err)
+		return nil, fmt.Errorf("%s/metrics: %w", admin, err)
 	}
-	f, ok := families[metric]
-	if !ok {
-		return 0, fmt.Errorf("%s/metrics has no %s", admin, metric)
-	}
-	var sum float64
-	for _, m := range f.GetMetric() {
-		switch {
-		case m.Counter != nil:
-			sum += m.GetCounter().GetValue()
-		case m.Gauge != nil:
-			sum += m.GetGauge().GetValue()
-		case m.Untyped != nil:
-			sum += m.GetUntyped().GetValue()
+	out := make(map[string]float64, len(names))
+	for _, name := range names {
+		f, ok := families[name]
+		if !ok {
+			continue
 		}
+		var sum float64
+		for _, m := range f.GetMetric() {
+			switch {
+			case m.Counter != nil:
+				sum += m.GetCounter().GetValue()
+			case m.Gauge != nil:
+				sum += m.GetGauge().GetValue()
+			case m.Untyped != nil:
+				sum += m.GetUntyped().GetValue()
+			}
+		}
+		out[name] = sum
 	}
-	return sum, nil
+	return out, nil
 }

@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"maps"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -61,30 +59,12 @@ func (s *syncSystem) syncCounters(ctx context.Context, names ...string) (map[str
 		if !strings.HasPrefix(n.Name(), "sync") {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+n.Addr("admin")+"/metrics", nil)
-		if err != nil {
-			return nil, err
-		}
-		res, err := http.DefaultClient.Do(req)
+		m, err := scrapeMetrics(ctx, "http://"+n.Addr("admin"), names...)
 		if err != nil {
 			return nil, fmt.Errorf("%s metrics: %w", n.Name(), err)
 		}
-		body, err := io.ReadAll(res.Body)
-		res.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		for _, line := range strings.Split(string(body), "\n") {
-			for _, name := range names {
-				if !strings.HasPrefix(line, name+"{") && !strings.HasPrefix(line, name+" ") {
-					continue
-				}
-				f := strings.Fields(line)
-				v, err := strconv.ParseFloat(f[len(f)-1], 64)
-				if err == nil {
-					out[name] += v
-				}
-			}
+		for name, v := range m {
+			out[name] += v
 		}
 	}
 	return out, nil

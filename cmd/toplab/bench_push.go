@@ -41,6 +41,11 @@ type pushBenchResult struct {
 	P99Ms       float64 `json:"p99_ms"`
 	P999Ms      float64 `json:"p999_ms"`
 	MaxMs       float64 `json:"max_ms"`
+	// AckP50Ms and AckP99Ms time the publish from its intended send time to
+	// the node's acknowledgement (stored durably): the store-first part of
+	// the end-to-end latency.
+	AckP50Ms float64 `json:"ack_p50_ms"`
+	AckP99Ms float64 `json:"ack_p99_ms"`
 	// CPU per delivered message, from publishing start to the end of the
 	// drain: all push nodes together, and this process (the clients and the
 	// publisher). Stable where latency moves with the neighbours' load.
@@ -76,6 +81,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	out := fs.String("out", "", "write the result as JSON to this file")
 	tickFlag := fs.Duration("tick", 10*time.Millisecond, "publishing interval: each tick publishes rate x tick messages in one request, all stamped with the tick's time")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process (the clients and the publisher) while publishing to this file")
+	nodeProfile := fs.String("node-cpuprofile", "", "write a CPU profile of the first push node while publishing to this file (from its /debug/pprof)")
 	nodeGC := fs.Int("node-gogc", 400, "the nodes' -gogc")
 	clientGC := fs.Int("client-gogc", 400, "GOGC of this process, which runs the clients: the measuring side should not be what stalls")
 	if err := parseFlags(fs, args, 0); err != nil {
@@ -126,6 +132,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 
 	hist := hdrhistogram.New(1, 60_000_000, 3) // µs
 	var histMu sync.Mutex
+	ackHist := hdrhistogram.New(1, 60_000_000, 3) // µs, guarded by histMu
 	var delivered atomic.Int64
 	clientCtx, stopClients := context.WithCancel(ctx)
 	defer stopClients()
@@ -133,7 +140,8 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	var wg sync.WaitGroup
 	for i := range *conns {
 		app := fmt.Sprintf("bench-app-%05d", i%apps)
-		c, err := tmcclient.New(tmcclient.Config{URL: "ws://" + ns[i%len(ns)].Addr("ws") + "/", AppKey: app, Secret: "bench-secret-" + app,
+		// Inline: the handler only records, so it runs on the reader.
+		c, err := tmcclient.New(tmcclient.Config{URL: "ws://" + ns[i%len(ns)].Addr("ws") + "/", AppKey: app, Secret: "bench-secret-" + app, Inline: true,
 			Handler: func(_ context.Context, m *tmc.Message) error {
 				if sent, ok := sentNanos(m.Content); ok {
 					us := (time.Now().UnixNano() - sent) / 1e3
@@ -192,6 +200,7 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 		}
 		defer pprof.StopCPUProfile()
 	}
+	nodeProf := profileNode(ctx, ns[0], *nodeProfile, *dur)
 	pubStart := time.Now()
 	var pubWG sync.WaitGroup
 	sem := make(chan struct{}, 64)
@@ -227,6 +236,9 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 				return
 			}
 			acked.Add(int64(perTick))
+			histMu.Lock()
+			_ = ackHist.RecordValue(max(time.Since(intended).Microseconds(), 1))
+			histMu.Unlock()
 		}()
 		if k%100 == 0 {
 			el := time.Since(pubStart)
@@ -241,6 +253,9 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 		time.Sleep(20 * time.Millisecond)
 	}
 	span := time.Since(pubStart)
+	if err := nodeProf(); err != nil {
+		return err
+	}
 	nodeCPU1, selfCPU1, err := benchCPU(ns)
 	if err != nil {
 		return err
@@ -260,10 +275,13 @@ func runBenchPush(ctx context.Context, env *cliEnv, args []string) error {
 	res.P99Ms = float64(hist.ValueAtQuantile(99)) / 1e3
 	res.P999Ms = float64(hist.ValueAtQuantile(99.9)) / 1e3
 	res.MaxMs = float64(hist.Max()) / 1e3
+	res.AckP50Ms = float64(ackHist.ValueAtQuantile(50)) / 1e3
+	res.AckP99Ms = float64(ackHist.ValueAtQuantile(99)) / 1e3
 	histMu.Unlock()
 	fmt.Fprintf(env.stdout, "push end to end: %d conns (%d apps) on %d nodes, %d msg/s for %s, sync %s\n", res.Conns, res.Apps, res.Nodes, res.Rate, res.Duration, res.Sync)
 	fmt.Fprintf(env.stdout, "  published %d, acknowledged %d, delivered %d (%.0f/s), publish errors %d\n", res.Published, res.Acked, res.Delivered, res.Achieved, res.PublishErrs)
 	fmt.Fprintf(env.stdout, "  publish -> client receive: p50 %.2f ms, p99 %.2f ms, p99.9 %.2f ms, max %.2f ms\n", res.P50Ms, res.P99Ms, res.P999Ms, res.MaxMs)
+	fmt.Fprintf(env.stdout, "  publish -> stored and acknowledged: p50 %.2f ms, p99 %.2f ms\n", res.AckP50Ms, res.AckP99Ms)
 	fmt.Fprintf(env.stdout, "  CPU per message: nodes %.1f µs (%.2f cores busy), clients and publisher %.1f µs\n", res.NodeCPUPerMsgUs, res.NodeCores, res.ClientCPUPerMsgUs)
 	if *out != "" {
 		b, _ := json.MarshalIndent(res, "", "  ")
@@ -282,4 +300,38 @@ func sentNanos(content string) (int64, bool) {
 	}
 	v, err := strconv.ParseInt(content[len(prefix):len(content)-1], 10, 64)
 	return v, err == nil
+}
+
+// profileNode starts fetching a CPU profile of n over d into file (nothing
+// when file is empty); the function returned waits for it.
+func profileNode(ctx context.Context, n *testenv.Node, file string, d time.Duration) func() error {
+	if file == "" {
+		return func() error { return nil }
+	}
+	secs := max(int(d/time.Second), 1)
+	done := make(chan error, 1)
+	go func() {
+		url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", n.Addr("admin"), secs)
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			done <- err
+			return
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			done <- fmt.Errorf("node profile: %w", err)
+			return
+		}
+		defer resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			done <- fmt.Errorf("node profile: %s", resp.Status)
+			return
+		}
+		b, err := io.ReadAll(resp.Body)
+		if err == nil {
+			err = os.WriteFile(file, b, 0o644)
+		}
+		done <- err
+	}()
+	return func() error { return <-done }
 }

@@ -202,7 +202,7 @@ func (a tmcAPI) confirm(ctx context.Context, req *backend.Request) (any, error) 
 	}
 	src := a.n.source(queue)
 	if len(ok) > 0 {
-		if _, err := src.Confirm(ctx, queue, ok); err != nil {
+		if _, err := src.ConfirmMany(ctx, []IDsArgs{{Queue: queue, IDs: ok}}); err != nil {
 			return nil, err
 		}
 	}

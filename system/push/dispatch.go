@@ -13,7 +13,9 @@ import (
 // process, or another node's owner over the internal API.
 type source interface {
 	Lease(ctx context.Context, queue string, max int, wait time.Duration) ([]Leased, error)
-	Confirm(ctx context.Context, queue string, ids []int64) (int, error)
+	// ConfirmMany confirms the ids of one or more queues of the source's
+	// owner in one call and returns how many were newly confirmed.
+	ConfirmMany(ctx context.Context, items []IDsArgs) (int, error)
 	Release(ctx context.Context, queue string, ids []int64) error
 }
 
@@ -23,8 +25,8 @@ type localSource struct{ o *Owner }
 func (s localSource) Lease(ctx context.Context, queue string, max int, wait time.Duration) ([]Leased, error) {
 	return s.o.Lease(ctx, queue, max, wait)
 }
-func (s localSource) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
-	return s.o.Confirm(ctx, queue, ids)
+func (s localSource) ConfirmMany(ctx context.Context, items []IDsArgs) (int, error) {
+	return s.o.ConfirmMany(ctx, items)
 }
 func (s localSource) Release(_ context.Context, queue string, ids []int64) error {
 	s.o.Release(queue, ids)
@@ -42,14 +44,12 @@ type dispatcher struct {
 	src   source
 	hub   *hub
 
-	mu         sync.Mutex
-	sessions   []*session
-	rr         int
-	running    bool // a lease loop is running
-	again      bool // something changed while it ran
-	confirms   []int64
-	confirming bool
-	releases   []int64
+	mu       sync.Mutex
+	sessions []*session
+	rr       int
+	running  bool // a lease loop is running
+	again    bool // something changed while it ran
+	releases []int64
 }
 
 // kick makes sure a lease loop runs soon.
@@ -141,47 +141,22 @@ func (d *dispatcher) nextFree(now int64) *session {
 	return nil
 }
 
-// confirm records a client's confirm of id and frees its slot.
+// confirm records a client's confirm of id, frees its slot and queues the
+// confirm for the owner. A lease loop runs again only when the slot freed
+// was the session's last: a session with room left took everything the
+// queue had at the last run, and a new message kicks the loop itself.
 func (d *dispatcher) confirm(s *session, id int64) {
 	d.mu.Lock()
+	full := len(s.inflight) >= d.hub.window
 	known := s.untrack(id)
-	d.confirms = append(d.confirms, id)
-	start := !d.confirming
-	d.confirming = true
 	d.mu.Unlock()
+	d.hub.confirms.add(d.src, d.queue, id)
 	if !known {
 		d.hub.stats.ConfirmsUnknown.Add(1)
+		return
 	}
-	if start {
-		d.hub.pool.Go(d.flushConfirms)
-	}
-	if known {
+	if full {
 		d.kick()
-	}
-}
-
-// flushConfirms sends the waiting confirms to the owner, in batches, until
-// none is left.
-func (d *dispatcher) flushConfirms() {
-	ctx := context.Background()
-	for {
-		d.mu.Lock()
-		ids := d.confirms
-		d.confirms = nil
-		if len(ids) == 0 {
-			d.confirming = false
-			d.mu.Unlock()
-			return
-		}
-		d.mu.Unlock()
-		n, err := d.src.Confirm(ctx, d.queue, ids)
-		if err != nil {
-			// Not confirmed: the owner redelivers them, the client dedupes.
-			d.hub.stats.ConfirmErrors.Add(1)
-			d.hub.log.Warn("push: confirm", "queue", d.queue, "ids", len(ids), "err", err)
-			continue
-		}
-		d.hub.stats.Confirmed.Add(int64(n))
 	}
 }
 

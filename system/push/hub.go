@@ -41,14 +41,18 @@ type hub struct {
 	// pool runs the dispatchers' lease loops and confirm flushes, two or
 	// three per delivered message: on long-lived goroutines, not new ones.
 	pool *workpool.Pool
+	// confirms carries the clients' confirms to the owners.
+	confirms *confirmBatcher
 
 	mu    sync.Mutex
 	disps map[string]*dispatcher
 }
 
 func newHub(c clock.Clock, log *slog.Logger, window int, source func(string) source, held func(string, bool)) *hub {
-	return &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{},
+	h := &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{},
 		pool: workpool.New(16*runtime.NumCPU(), log)}
+	h.confirms = &confirmBatcher{hub: h}
+	return h
 }
 
 // attach binds a session in its handshake to its queue's dispatcher (which

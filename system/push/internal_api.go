@@ -1,6 +1,7 @@
 package push
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -164,14 +165,30 @@ func (n *Node) opLease(ctx context.Context, a *LeaseArgs) ([]Leased, error) {
 }
 
 func (n *Node) opConfirm(ctx context.Context, a *IDsArgs) (int, error) {
-	if err := n.ownsQueue(a.Queue); err != nil {
-		return 0, err
+	return n.opConfirmMany(ctx, []IDsArgs{*a})
+}
+
+// opConfirmMany confirms the items of the queues this node owns; an item of
+// a queue it does not own (ownership moved) is left out and reported, after
+// the others are confirmed.
+func (n *Node) opConfirmMany(ctx context.Context, items []IDsArgs) (int, error) {
+	var notOwned error
+	owned := items[:0:0]
+	for _, it := range items {
+		if err := n.ownsQueue(it.Queue); err != nil {
+			notOwned = cmp.Or(notOwned, err)
+			continue
+		}
+		owned = append(owned, it)
 	}
-	c, err := n.owner.Confirm(ctx, a.Queue, a.IDs)
+	if len(owned) == 0 {
+		return 0, notOwned
+	}
+	c, err := n.owner.ConfirmMany(ctx, owned)
 	if err != nil {
 		return 0, storeError(err)
 	}
-	return c, nil
+	return c, notOwned
 }
 
 func (n *Node) opRelease(a *IDsArgs) error {

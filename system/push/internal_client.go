@@ -35,9 +35,11 @@ func (s remoteSource) Lease(ctx context.Context, queue string, max int, wait tim
 	return r.Messages, replyErr(r, err)
 }
 
-func (s remoteSource) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
-	r, err := s.p.batchers(s.owner).confirm.do(ctx, IDsArgs{Queue: queue, IDs: ids})
-	return r.N, replyErr(r, err)
+// ConfirmMany is one call to the owner; the hub's confirm batcher already
+// gathers every queue's confirms for it.
+func (s remoteSource) ConfirmMany(ctx context.Context, items []IDsArgs) (int, error) {
+	r, err := s.p.invoke(ctx, s.owner, "ConfirmMany", &ConfirmManyArgs{Items: items})
+	return r.N, err
 }
 
 func replyErr(r RPCReply, err error) error {

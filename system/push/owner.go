@@ -203,19 +203,31 @@ func (o *Owner) take(q *ownerQueue, max int) ([]Leased, <-chan struct{}) {
 	return out, signal
 }
 
-// Confirm marks ids of queue handled: durably in the store, and no longer
-// redelivered. It returns how many were newly confirmed.
+// Confirm marks ids of queue handled; see ConfirmMany.
 func (o *Owner) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
-	n, err := o.st.Confirm(ctx, queue, ids)
+	return o.ConfirmMany(ctx, []IDsArgs{{Queue: queue, IDs: ids}})
+}
+
+// ConfirmMany marks the ids of several queues handled, in the store (one
+// record batch) and for redelivery. It returns how many were newly
+// confirmed.
+func (o *Owner) ConfirmMany(ctx context.Context, items []IDsArgs) (int, error) {
+	qids := make([]store.QueueIDs, len(items))
+	for i, it := range items {
+		qids[i] = store.QueueIDs{Queue: it.Queue, IDs: it.IDs}
+	}
+	n, err := o.st.ConfirmMany(ctx, qids)
 	if err != nil {
 		return n, fmt.Errorf("push: confirm: %w", err)
 	}
-	q := o.queue(queue)
-	q.mu.Lock()
-	for _, id := range ids {
-		q.forget(id)
+	for _, it := range items {
+		q := o.queue(it.Queue)
+		q.mu.Lock()
+		for _, id := range it.IDs {
+			q.forget(id)
+		}
+		q.mu.Unlock()
 	}
-	q.mu.Unlock()
 	return n, nil
 }
 

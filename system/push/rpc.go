@@ -59,7 +59,7 @@ func (s *NodeRPC) Confirm(a *IDsArgs, r *RPCReply) error {
 type (
 	LeaseManyArgs   struct{ Items []LeaseArgs }
 	ConfirmManyArgs struct{ Items []IDsArgs }
-	ManyReply       struct{ Items []RPCReply }
+	ManyReply       struct{ Items []RPCReply } // LeaseMany's, in request order
 )
 
 func (s *NodeRPC) LeaseMany(a *LeaseManyArgs, r *ManyReply) error {
@@ -72,12 +72,9 @@ func (s *NodeRPC) LeaseMany(a *LeaseManyArgs, r *ManyReply) error {
 	return nil
 }
 
-func (s *NodeRPC) ConfirmMany(a *ConfirmManyArgs, r *ManyReply) error {
-	r.Items = make([]RPCReply, len(a.Items))
-	for i := range a.Items {
-		_ = s.Confirm(&a.Items[i], &r.Items[i])
-	}
-	return nil
+func (s *NodeRPC) ConfirmMany(a *ConfirmManyArgs, r *RPCReply) error {
+	n, err := s.n.opConfirmMany(context.Background(), a.Items)
+	return reply(r, n, err)
 }
 
 func (s *NodeRPC) Release(a *IDsArgs, r *RPCReply) error {
@@ -159,9 +156,9 @@ func (p *peerClient) invoke(ctx context.Context, node, method string, args any) 
 
 var errShortBatch = errors.New("push: a batched call answered fewer items than it was sent")
 
-// peerBatchers are one node's batched lease and confirm calls.
+// peerBatchers are one node's batched calls.
 type peerBatchers struct {
-	lease, confirm *callBatcher[any, RPCReply]
+	lease *callBatcher[any, RPCReply]
 }
 
 // batchers returns the batchers of calls to node.
@@ -185,13 +182,6 @@ func (p *peerClient) batchers(node string) *peerBatchers {
 			a := &LeaseManyArgs{Items: make([]LeaseArgs, len(reqs))}
 			for i, r := range reqs {
 				a.Items[i] = r.(LeaseArgs)
-			}
-			return a
-		})},
-		confirm: &callBatcher[any, RPCReply]{send: many("ConfirmMany", func(reqs []any) any {
-			a := &ConfirmManyArgs{Items: make([]IDsArgs, len(reqs))}
-			for i, r := range reqs {
-				a.Items[i] = r.(IDsArgs)
 			}
 			return a
 		})},

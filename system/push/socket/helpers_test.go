@@ -22,6 +22,7 @@ import (
 type recorder struct {
 	echo    bool
 	onFrame func(c *socket.Conn, f *tmc.Frame)
+	onClose func(c *socket.Conn, err error) // called before the close is recorded
 
 	mu     sync.Mutex
 	opens  int
@@ -60,6 +61,9 @@ func (r *recorder) OnFrame(c *socket.Conn, f *tmc.Frame) {
 }
 
 func (r *recorder) OnClose(c *socket.Conn, err error) {
+	if r.onClose != nil {
+		r.onClose(c, err)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.closes[c.ID()] = append(r.closes[c.ID()], err)

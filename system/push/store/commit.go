@@ -126,7 +126,7 @@ func (w *writer) commit(batch []*request) {
 	if err := w.flush(); err != nil && failErr == nil {
 		failErr = err
 	}
-	if len(w.written) > 0 && s.cfg.Sync == SyncFsync {
+	if s.cfg.Sync == SyncFsync && needsSync(w.written) {
 		if err := w.sync(); err != nil {
 			w.failAll(w.written, err)
 			w.written = w.written[:0]
@@ -144,6 +144,17 @@ func (w *writer) commit(batch []*request) {
 		}
 		close(r.done)
 	}
+}
+
+// needsSync reports whether written holds an append: only appends are
+// acknowledged as durable (confirms ride along with the next sync).
+func needsSync(written []*request) bool {
+	for _, r := range written {
+		if r.kind == reqAppend {
+			return true
+		}
+	}
+	return false
 }
 
 // assignIDs sets consecutive ids in r's message records and seals them.

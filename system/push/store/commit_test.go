@@ -163,3 +163,44 @@ func TestConcurrentUse(t *testing.T) {
 	}
 	checkModel(t, openStore(t, dir, cfg), m)
 }
+
+// A confirm batch of several queues is one request, does not fsync on its
+// own, and is on disk for the next open all the same (the append's sync or
+// the close covers it).
+func TestConfirmManyWithoutItsOwnSync(t *testing.T) {
+	dir := t.TempDir()
+	cfg := testConfig(nil)
+	cfg.Sync = SyncFsync
+	s := openStore(t, dir, cfg)
+	m := newModel()
+	a := appendN(t, s, m, "app/a", 3, 1)
+	b := appendN(t, s, m, "app/b", 3, 1)
+	before := s.Stats()
+	n, err := s.ConfirmMany(context.Background(), []QueueIDs{
+		{Queue: "app/a", IDs: []int64{a[0], a[2], b[0]}}, // b[0] is not app/a's: ignored
+		{Queue: "app/b", IDs: []int64{b[1], b[1]}},
+		{Queue: "", IDs: []int64{a[1]}}, // no such queue: ignored
+	})
+	if err != nil || n != 3 {
+		t.Fatalf("ConfirmMany = %d, %v; want 3 newly confirmed", n, err)
+	}
+	after := s.Stats()
+	if reqs := after.CommitRequests - before.CommitRequests; reqs != 1 {
+		t.Fatalf("%d commit requests for one ConfirmMany, want 1", reqs)
+	}
+	if after.Fsyncs != before.Fsyncs {
+		t.Fatalf("a confirm-only commit fsynced (%d -> %d)", before.Fsyncs, after.Fsyncs)
+	}
+	for _, id := range []int64{a[0], a[2], b[1]} {
+		m.live[id] = false
+	}
+	checkModel(t, s, m)
+	appendN(t, s, m, "app/a", 1, 1)
+	if s.Stats().Fsyncs == after.Fsyncs {
+		t.Fatal("an append after the confirms did not fsync")
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkModel(t, openStore(t, dir, cfg), m)
+}

@@ -30,7 +30,10 @@
 // it with one pwrite, ends with one fdatasync (SyncFsync) and only then puts
 // the entries in the index and wakes every caller. There is no timer: an
 // idle committer sleeps, a busy one batches whatever piled up during the
-// previous fsync. Before writing, Append is refused with ErrFull when statfs
+// previous fsync. Only appends wait for the fdatasync: a batch of nothing but
+// confirms is written and applied without one, and becomes durable with the
+// next append's sync (a confirm lost to a machine crash only redelivers its
+// message, which at-least-once allows). Before writing, Append is refused with ErrFull when statfs
 // reports less than MinFreeBytes free or the segments would pass MaxBytes;
 // if write(2) still fails with ENOSPC the segment is cut back to the last
 // good offset and that batch fails with ErrFull. Any other I/O or fsync error

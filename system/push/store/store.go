@@ -121,21 +121,44 @@ func (s *Store) Append(ctx context.Context, entries []Entry) ([]int64, error) {
 	return r.ids, nil
 }
 
-// Confirm marks ids of queue confirmed, durably (in the same group commit as
-// appends), and returns how many were newly confirmed. Unknown ids, ids
-// already confirmed and ids of another queue are ignored.
+// Confirm marks ids of queue confirmed and returns how many were newly
+// confirmed; see ConfirmMany.
 func (s *Store) Confirm(ctx context.Context, queue string, ids []int64) (int, error) {
+	return s.ConfirmMany(ctx, []QueueIDs{{Queue: queue, IDs: ids}})
+}
+
+// QueueIDs are ids of one queue.
+type QueueIDs struct {
+	Queue string
+	IDs   []int64
+}
+
+// ConfirmMany marks the ids of several queues confirmed in one record batch
+// and returns how many were newly confirmed. Unknown ids, ids already
+// confirmed and ids of another queue are ignored.
+//
+// A confirm is written before it returns but not fsynced on its own: it
+// becomes durable with the next append's sync (or the segment's roll or the
+// store's close). A confirm lost to a machine crash only brings its message
+// back once more, which at-least-once delivery allows; an fsync per confirm
+// batch would double the syncs of a busy store for nothing a client can see.
+func (s *Store) ConfirmMany(ctx context.Context, items []QueueIDs) (int, error) {
 	if s.closed.Load() {
 		return 0, ErrClosed
 	}
-	if len(queue) == 0 || len(queue) > maxQueueBytes {
+	var buf []byte
+	for _, it := range items {
+		if len(it.Queue) == 0 || len(it.Queue) > maxQueueBytes {
+			continue
+		}
+		if live := s.liveIDs(it.Queue, it.IDs); len(live) > 0 {
+			buf = appendConfirms(slices.Grow(buf, confirmsSize(it.Queue, len(live))), it.Queue, live)
+		}
+	}
+	if len(buf) == 0 {
 		return 0, nil
 	}
-	live := s.liveIDs(queue, ids)
-	if len(live) == 0 {
-		return 0, nil
-	}
-	r := &request{kind: reqConfirm, buf: appendConfirms(make([]byte, 0, confirmsSize(queue, len(live))), queue, live)}
+	r := &request{kind: reqConfirm, buf: buf}
 	if err := s.submit(ctx, r); err != nil {
 		return 0, err
 	}

@@ -24,7 +24,7 @@ type Client struct {
 	dialer *websocket.Dialer
 
 	queues   []chan *tmc.Message // one per worker: received, not yet handled
-	confirms chan int64          // handled ids waiting for the current connection's writer
+	confirms chan int64          // handled ids waiting for the current connection's writer (nil when Inline)
 	slots    chan struct{}       // Deliver mode: one token per message handed over and not yet reported
 	// outstanding counts Deliver-mode messages not yet reported; Run waits for them.
 	outstanding sync.WaitGroup
@@ -43,19 +43,22 @@ func New(cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	perWorker := max(1, s.QueueSize/s.Workers)
-	queues := make([]chan *tmc.Message, s.Workers)
-	for i := range queues {
-		queues[i] = make(chan *tmc.Message, perWorker)
+	c := &Client{
+		cfg:    s,
+		dialer: &websocket.Dialer{HandshakeTimeout: s.DialTimeout}, // open sets the dial hook per connection
+		dedupe: newDedupe(s.DedupeWindow),
 	}
-	return &Client{
-		cfg:      s,
-		dialer:   &websocket.Dialer{HandshakeTimeout: s.DialTimeout}, // open sets the dial hook per connection
-		queues:   queues,
-		confirms: make(chan int64, s.QueueSize),
-		slots:    make(chan struct{}, s.QueueSize),
-		dedupe:   newDedupe(s.DedupeWindow),
-	}, nil
+	if s.Inline {
+		return c, nil // no queues: the reader handles and confirms
+	}
+	perWorker := max(1, s.QueueSize/s.Workers)
+	c.queues = make([]chan *tmc.Message, s.Workers)
+	for i := range c.queues {
+		c.queues[i] = make(chan *tmc.Message, perWorker)
+	}
+	c.confirms = make(chan int64, s.QueueSize)
+	c.slots = make(chan struct{}, s.QueueSize)
+	return c, nil
 }
 
 // Run connects, serves and reconnects until ctx ends, then waits for its
@@ -69,7 +72,7 @@ func (c *Client) Run(ctx context.Context) error {
 	defer c.running.Store(false)
 
 	var workers sync.WaitGroup
-	for _, q := range c.queues {
+	for _, q := range c.queues { // none when Inline
 		workers.Go(func() { c.work(ctx, q) })
 	}
 	defer func() {

@@ -3,6 +3,7 @@ package tmcclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -70,6 +71,12 @@ func TestHandshakeIsSignedAndCarriesTheToken(t *testing.T) {
 }
 
 func TestConfirmFollowsTheHandlerResult(t *testing.T) {
+	for _, inline := range []bool{false, true} {
+		t.Run(fmt.Sprintf("inline=%v", inline), func(t *testing.T) { testConfirmFollowsTheHandlerResult(t, inline) })
+	}
+}
+
+func testConfirmFollowsTheHandlerResult(t *testing.T, inline bool) {
 	p := newPeer(t)
 	var mu sync.Mutex
 	var seen []int64
@@ -85,7 +92,7 @@ func TestConfirmFollowsTheHandlerResult(t *testing.T) {
 			panic("handler bug")
 		}
 		return nil
-	})
+	}, func(cfg *Config) { cfg.Inline = inline })
 	start(t, c)
 	pc := p.next(t)
 	for id := int64(1); id <= 4; id++ {
@@ -118,6 +125,47 @@ func TestConfirmFollowsTheHandlerResult(t *testing.T) {
 	}
 	if s := c.Stats(); s.Handled != 3 || s.Duplicates != 0 {
 		t.Errorf("after the resend: stats %+v", s)
+	}
+}
+
+// Inline, the handler runs on the reader: while it runs, nothing more is
+// read (no queue in between), and a resend of a handled id is confirmed from
+// the reader without a second call.
+func TestInlineHandlesOnTheReader(t *testing.T) {
+	p := newPeer(t)
+	gate := make(chan struct{})
+	var calls atomic.Int64
+	c := newTestClient(t, p, func(_ context.Context, m *tmc.Message) error {
+		calls.Add(1)
+		if m.ID == 1 {
+			<-gate
+		}
+		return nil
+	}, func(cfg *Config) { cfg.Inline = true })
+	start(t, c)
+	pc := p.next(t)
+	for id := int64(1); id <= 3; id++ {
+		if err := pc.send(msg(id)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "message 1 in the handler", func() bool { return calls.Load() == 1 })
+	time.Sleep(20 * time.Millisecond)
+	if s := c.Stats(); s.Received != 1 {
+		t.Fatalf("received %d while the inline handler blocked, want 1", s.Received)
+	}
+	close(gate)
+	if got := []int64{pc.nextConfirm(t), pc.nextConfirm(t), pc.nextConfirm(t)}; !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Fatalf("confirmed %v, want [1 2 3]", got)
+	}
+	if err := pc.send(msg(2)); err != nil {
+		t.Fatal(err)
+	}
+	if got := pc.nextConfirm(t); got != 2 {
+		t.Fatalf("resend confirmed %d, want 2", got)
+	}
+	if s := c.Stats(); calls.Load() != 3 || s.Duplicates != 1 || s.ConfirmsSent != 4 {
+		t.Fatalf("%d handler calls, stats %+v; want 3 calls, 1 duplicate, 4 confirms", calls.Load(), s)
 	}
 }
 

@@ -10,12 +10,13 @@ import (
 // errStopped says the session ended while a frame was being handed over.
 var errStopped = errors.New("tmcclient: session ended")
 
-// dispatch handles one frame from the server: a data message goes through
-// the dedupe to a worker's queue (waiting for space until done closes); a
-// failed SENDACK is returned; anything else the server has no business
-// sending is an error. f is reused storage. The decoded message owns its
-// strings, so b may be reused as soon as dispatch returns.
-func (c *Client) dispatch(f *tmc.Frame, b []byte, done <-chan struct{}) error {
+// dispatch handles one frame from the server on session s: a data message
+// goes through the dedupe to a worker's queue (waiting for space until the
+// session ends), or in Inline mode to the handler right here; a failed
+// SENDACK is returned; anything else the server has no business sending is
+// an error. f is reused storage. The decoded message owns its strings, so b
+// may be reused as soon as dispatch returns.
+func (c *Client) dispatch(f *tmc.Frame, b []byte, s *session) error {
 	if err := f.Decode(b, c.cfg.limits); err != nil {
 		return err
 	}
@@ -32,7 +33,10 @@ func (c *Client) dispatch(f *tmc.Frame, b []byte, done <-chan struct{}) error {
 		if err := m.ReadFrame(f); err != nil {
 			return err
 		}
-		return c.receive(m, done)
+		if c.cfg.Inline {
+			return c.receiveInline(m, s)
+		}
+		return c.receive(m, s.done)
 	case tmc.MsgSendAck:
 		// The client asks for no SENDACKs; a failing one still says something.
 		var ack tmc.SendAck
@@ -76,6 +80,30 @@ func (c *Client) receive(m *tmc.Message, done <-chan struct{}) error {
 		c.dedupe.abandon(m.ID) // never reached a worker: handle the resend
 		return errStopped
 	}
+}
+
+// receiveInline dedupes m and handles it on the reading goroutine, writing
+// its confirm from there: no queue, no worker, no hand-off to the writer.
+func (c *Client) receiveInline(m *tmc.Message, s *session) error {
+	c.stats.received.Add(1)
+	switch c.dedupe.admit(m.ID) {
+	case inFlight: // cannot happen one message at a time, but a resend needs no second call either way
+		c.stats.duplicates.Add(1)
+		return nil
+	case handled:
+		c.stats.duplicates.Add(1)
+		return s.confirmNow(m.ID)
+	}
+	err := c.call(s.ctx, m)
+	if err != nil {
+		c.dedupe.abandon(m.ID)
+		c.stats.handlerErrors.Add(1)
+		c.cfg.Logger.Warn("tmc handler failed; the message stays unconfirmed", "id", m.ID, "topic", m.Topic, "err", err)
+		return nil
+	}
+	c.dedupe.complete(m.ID)
+	c.stats.handled.Add(1)
+	return s.confirmNow(m.ID)
 }
 
 // shard picks m's worker from its business key, so one key's messages are

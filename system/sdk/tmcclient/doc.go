@@ -24,7 +24,10 @@
 // their confirms to the writer through a channel. The queues between reader
 // and workers are bounded: when one is full the reader stops reading, and
 // TCP flow control pushes back on the server instead of the client growing.
-// The writer sends a burst of waiting confirms in one system call. Confirms
+// The writer sends a burst of waiting confirms in one system call. With
+// Config.Inline the reader calls the handler itself and writes the confirm,
+// for handlers that return in microseconds: one goroutine per message
+// instead of three, no queue. Confirms
 // of messages handled while disconnected go out on the next connection.
 // Every wait (heartbeat, pull, backoff) is on the injected clock.
 package tmcclient

@@ -50,8 +50,9 @@ func FuzzDispatch(f *testing.F) {
 		stopped := make(chan struct{})
 		close(stopped) // never wait for queue space
 		var fr tmc.Frame
-		err1 := c.dispatch(&fr, b, stopped)
-		err2 := c.dispatch(&fr, b, stopped)
+		sess := &session{c: c, done: stopped}
+		err1 := c.dispatch(&fr, b, sess)
+		err2 := c.dispatch(&fr, b, sess)
 
 		s := c.Stats()
 		if queued := len(c.queues[0]); s.Queued != queued {

@@ -90,6 +90,11 @@ func TestNewChecksTheConfig(t *testing.T) {
 		{"no secret", func(c *Config) { c.Secret = "" }, "app key and secret"},
 		{"no handler", func(c *Config) { c.Handler = nil }, "handler"},
 		{"negative workers", func(c *Config) { c.Workers = -1 }, "workers"},
+		{"inline", func(c *Config) { c.Inline = true }, ""},
+		{"inline with workers", func(c *Config) { c.Inline, c.Workers = true, 4 }, "Inline"},
+		{"inline with deliver", func(c *Config) {
+			c.Inline, c.Handler, c.Deliver = true, nil, func(*tmc.Message, func(error)) {}
+		}, "Inline"},
 		{"negative heartbeat", func(c *Config) { c.HeartbeatInterval = -time.Second }, "heartbeat"},
 		{"max below min", func(c *Config) { c.ReconnectMin, c.ReconnectMax = time.Minute, time.Second }, "below"},
 		{"min above the default max", func(c *Config) { c.ReconnectMin = time.Minute }, ""},

@@ -20,11 +20,13 @@ import (
 var errDead = errors.New("tmcclient: connection dead: no frame or pong for 3 heartbeat intervals")
 
 // session is one established connection: the reader runs in its own
-// goroutine, the writer in Run's. Only the writer writes data frames; the
-// reader's pong replies go through gorilla's WriteControl, which may run
-// concurrently with it.
+// goroutine, the writer in Run's. Data frames are written under wmu (the
+// writer's pulls and confirm bursts, the reader's confirms in Inline mode);
+// the reader's pong replies go through gorilla's WriteControl, which may run
+// concurrently with them.
 type session struct {
 	c        *Client
+	ctx      context.Context // Run's: the handler's in Inline mode
 	conn     *websocket.Conn
 	cork     *corkConn // the TCP connection under conn (and TLS, for wss)
 	token    string
@@ -34,7 +36,8 @@ type session struct {
 	endOnce sync.Once
 	err     error // why it ended, set before done is closed
 
-	out tmc.Frame // the writer's reused frame and buffer
+	wmu sync.Mutex
+	out tmc.Frame // the reused frame and buffer of writes, under wmu
 	buf []byte
 }
 
@@ -49,7 +52,7 @@ func (c *Client) connectAndServe(ctx context.Context) (up time.Duration, err err
 		}
 		return 0, err
 	}
-	s := &session{c: c, conn: conn, cork: cork, token: token, done: make(chan struct{})}
+	s := &session{c: c, ctx: ctx, conn: conn, cork: cork, token: token, done: make(chan struct{})}
 	s.touch()
 	conn.SetPongHandler(func(string) error {
 		s.touch()
@@ -209,6 +212,8 @@ func (s *session) writeLoop(ctx context.Context) error {
 }
 
 func (s *session) pull() error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	p := tmc.Pull{Token: s.token}
 	p.FillFrame(&s.out)
 	if err := s.write(); err != nil {
@@ -224,6 +229,8 @@ const maxBurst = 256
 // confirmBurst confirms id and whatever other confirms are already waiting,
 // up to maxBurst, in one write to the socket.
 func (s *session) confirmBurst(id int64) error {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
 	s.cork.cork()
 	n, err := 1, s.confirm(id)
 	for err == nil && n < maxBurst && len(s.c.confirms) > 0 { // the writer is the only reader: this cannot block
@@ -240,6 +247,21 @@ func (s *session) confirmBurst(id int64) error {
 	return nil
 }
 
+// confirmNow writes the confirm of id at once (Inline mode, from the
+// reader); a failed write ends the session.
+func (s *session) confirmNow(id int64) error {
+	s.wmu.Lock()
+	err := s.confirm(id)
+	s.wmu.Unlock()
+	if err != nil {
+		s.end(err)
+		return errStopped
+	}
+	s.c.stats.confirms.Add(1)
+	return nil
+}
+
+// confirm encodes and writes the confirm of id; the caller holds wmu.
 func (s *session) confirm(id int64) error {
 	cf := tmc.Confirm{Token: s.token, ID: id}
 	cf.FillFrame(&s.out)
@@ -249,7 +271,7 @@ func (s *session) confirm(id int64) error {
 	return nil
 }
 
-// write sends s.out.
+// write sends s.out; the caller holds wmu.
 func (s *session) write() error {
 	b, err := tmc.AppendFrame(s.buf[:0], &s.out)
 	if err != nil {
@@ -298,7 +320,7 @@ func (s *session) readLoop() {
 			s.c.badFrame(fmt.Errorf("tmcclient: websocket message type %d, want binary", typ))
 			continue
 		}
-		switch err := s.c.dispatch(&f, buf.Bytes(), s.done); {
+		switch err := s.c.dispatch(&f, buf.Bytes(), s); {
 		case errors.Is(err, errStopped):
 			return
 		case err != nil:

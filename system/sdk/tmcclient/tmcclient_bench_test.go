@@ -69,12 +69,12 @@ func BenchmarkDispatch(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	open := make(chan struct{})
+	s := &session{c: c, done: make(chan struct{})}
 	var f tmc.Frame
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
 	for b.Loop() {
-		if err := c.dispatch(&f, frame, open); err != nil {
+		if err := c.dispatch(&f, frame, s); err != nil {
 			b.Fatal(err)
 		}
 		<-c.queues[0]

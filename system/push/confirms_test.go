@@ -1,6 +1,7 @@
 package push
 
 import (
+	"fmt"
 	"context"
 	"io"
 	"log/slog"
@@ -17,13 +18,19 @@ import (
 type recordingSource struct {
 	mu       sync.Mutex
 	leases   int
+	leased   map[string]int // leases per queue
 	confirms [][]IDsArgs
 	gate     chan struct{}
+	remote   bool // blocking(): lease loops on pool goroutines of their own
 }
 
-func (r *recordingSource) Lease(context.Context, string, int, time.Duration) ([]Leased, error) {
+func (r *recordingSource) Lease(_ context.Context, queue string, _ int, _ time.Duration) ([]Leased, error) {
 	r.mu.Lock()
 	r.leases++
+	if r.leased == nil {
+		r.leased = map[string]int{}
+	}
+	r.leased[queue]++
 	r.mu.Unlock()
 	return nil, nil
 }
@@ -44,6 +51,8 @@ func (r *recordingSource) ConfirmMany(_ context.Context, items []IDsArgs) (int, 
 }
 
 func (r *recordingSource) Release(context.Context, string, []int64) error { return nil }
+
+func (r *recordingSource) blocking() bool { return r.remote }
 
 func (r *recordingSource) counts() (leases, calls int) {
 	r.mu.Lock()
@@ -133,4 +142,68 @@ func TestConfirmsOfManyQueuesShareACall(t *testing.T) {
 			t.Fatalf("queue %s confirmed %v in the second call, want [2 3]", it.Queue, it.IDs)
 		}
 	}
+}
+
+// The sweeps kick every dispatcher once per round of turns, a share of them
+// per sweep, not all in one sweep.
+func TestSweepSpreadsTheKicks(t *testing.T) {
+	src := &recordingSource{}
+	h := newTestHub(src, 4)
+	const queues, turns = 10, 5
+	for i := range queues {
+		s := &session{hub: h, queue: fmt.Sprintf("app%d/default", i)}
+		h.attach(s)
+		h.activate(s)
+	}
+	eventually(t, "the first leases", func() bool { leases, _ := src.counts(); return leases == queues })
+	for turn := 1; turn <= turns; turn++ {
+		h.sweep(turn, turns)
+		eventually(t, "this turn's leases", func() bool { leases, _ := src.counts(); return leases == queues+turn*queues/turns })
+	}
+	time.Sleep(10 * time.Millisecond)
+	src.mu.Lock()
+	defer src.mu.Unlock()
+	for q, n := range src.leased {
+		if n != 2 {
+			t.Errorf("%s leased %d times, want 2 (activation, then its turn)", q, n)
+		}
+	}
+}
+
+// Lease loops over a source that never waits queue for the hub's few
+// runners instead of taking a goroutine each; over a remote owner each gets
+// a pool goroutine of its own.
+func TestLocalLeaseLoopsShareTheRunners(t *testing.T) {
+	const queues = 50
+	kickAll := func(h *hub) {
+		for i := range queues {
+			d, _ := testSession(h, fmt.Sprintf("app%d/default", i))
+			d.kick()
+		}
+	}
+
+	local := &recordingSource{}
+	h := newTestHub(local, 4)
+	h.runMu.Lock()
+	h.runners = h.maxRunners // every runner busy
+	h.runMu.Unlock()
+	kickAll(h)
+	if handed, spawned := h.pool.Counts(); handed+spawned != 0 || len(h.runq) != queues {
+		t.Fatalf("%d pool tasks and %d queued loops for %d kicks; want 0 and %d", handed+spawned, len(h.runq), queues, queues)
+	}
+	h.runLocal() // this goroutine as the busy runner: it runs them all, then retires
+	local.mu.Lock()
+	leased := len(local.leased)
+	local.mu.Unlock()
+	if leased != queues || h.runners != h.maxRunners-1 || len(h.runq) != 0 {
+		t.Fatalf("%d queues leased, %d runners, %d queued; want %d, %d, 0", leased, h.runners, len(h.runq), queues, h.maxRunners-1)
+	}
+
+	remote := &recordingSource{remote: true}
+	h = newTestHub(remote, 4)
+	kickAll(h)
+	if handed, spawned := h.pool.Counts(); handed+spawned != queues {
+		t.Fatalf("%d pool tasks for %d loops over a remote owner, want one each", handed+spawned, queues)
+	}
+	eventually(t, "every remote loop leased", func() bool { leases, _ := remote.counts(); return leases == queues })
 }

@@ -17,6 +17,9 @@ type source interface {
 	// owner in one call and returns how many were newly confirmed.
 	ConfirmMany(ctx context.Context, items []IDsArgs) (int, error)
 	Release(ctx context.Context, queue string, ids []int64) error
+	// blocking reports whether calls may wait on the network: a lease loop
+	// over such a source gets a goroutine of its own.
+	blocking() bool
 }
 
 // localSource is the owner of this node as a source.
@@ -33,6 +36,8 @@ func (s localSource) Release(_ context.Context, queue string, ids []int64) error
 	return nil
 }
 
+func (localSource) blocking() bool { return false }
+
 // leaseBatch bounds one lease call.
 const leaseBatch = 256
 
@@ -43,6 +48,7 @@ type dispatcher struct {
 	queue string
 	src   source
 	hub   *hub
+	seq   uint64 // the hub's number for it: its turn in the sweeps
 
 	mu       sync.Mutex
 	sessions []*session
@@ -62,7 +68,7 @@ func (d *dispatcher) kick() {
 	}
 	d.running = true
 	d.mu.Unlock()
-	d.hub.pool.Go(d.run)
+	d.hub.schedule(d)
 }
 
 func (d *dispatcher) run() {

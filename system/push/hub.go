@@ -44,15 +44,62 @@ type hub struct {
 	// confirms carries the clients' confirms to the owners.
 	confirms *confirmBatcher
 
+	// runq holds the lease loops over this node's own owner (they never
+	// wait) for at most maxRunners goroutines to run one after another: a
+	// publish of 200 queues' messages then wakes a couple of goroutines, not
+	// 200 that would queue ahead of the publish's own commit and reply.
+	runMu      sync.Mutex
+	runq       []*dispatcher
+	runners    int
+	maxRunners int
+
 	mu    sync.Mutex
 	disps map[string]*dispatcher
+	seq   uint64 // dispatchers created, numbering them for the sweeper's turns
 }
 
 func newHub(c clock.Clock, log *slog.Logger, window int, source func(string) source, held func(string, bool)) *hub {
 	h := &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{},
-		pool: workpool.New(16*runtime.NumCPU(), log)}
+		pool: workpool.New(16*runtime.NumCPU(), log), maxRunners: runtime.NumCPU()}
 	h.confirms = &confirmBatcher{hub: h}
 	return h
+}
+
+// schedule runs d's lease loop soon: on the runners when its source never
+// waits, else on a pool goroutine of its own.
+func (h *hub) schedule(d *dispatcher) {
+	if d.src.blocking() {
+		h.pool.Go(d.run)
+		return
+	}
+	h.runMu.Lock()
+	h.runq = append(h.runq, d)
+	start := h.runners < h.maxRunners
+	if start {
+		h.runners++
+	}
+	h.runMu.Unlock()
+	if start {
+		h.pool.Go(h.runLocal)
+	}
+}
+
+// runLocal runs queued lease loops until none is left.
+func (h *hub) runLocal() {
+	for {
+		h.runMu.Lock()
+		if len(h.runq) == 0 {
+			h.runners--
+			h.runq = h.runq[:0:0] // drop the grown backing array with its stale pointers
+			h.runMu.Unlock()
+			return
+		}
+		d := h.runq[0]
+		h.runq[0] = nil
+		h.runq = h.runq[1:]
+		h.runMu.Unlock()
+		d.run()
+	}
 }
 
 // attach binds a session in its handshake to its queue's dispatcher (which
@@ -63,7 +110,8 @@ func (h *hub) attach(s *session) {
 	d := h.disps[s.queue]
 	first := d == nil
 	if first {
-		d = &dispatcher{queue: s.queue, src: h.source(s.queue), hub: h}
+		h.seq++
+		d = &dispatcher{queue: s.queue, src: h.source(s.queue), hub: h, seq: h.seq}
 		h.disps[s.queue] = d
 	}
 	s.disp = d
@@ -133,9 +181,10 @@ func (h *hub) queues() []string {
 }
 
 // sweep frees expired window slots and kicks the dispatchers that got free
-// slots; a full sweep kicks every dispatcher: the safety net for a lost
-// notification.
-func (h *hub) sweep(full bool) {
+// slots; it also kicks every dispatcher whose turn it is (their sequence
+// number is turn modulo turns): the safety net for a lost notification,
+// spread over the sweeps so that a thousand queues do not all lease at once.
+func (h *hub) sweep(turn, turns int) {
 	now := h.clock.Now().UnixMilli()
 	h.mu.Lock()
 	ds := make([]*dispatcher, 0, len(h.disps))
@@ -144,21 +193,21 @@ func (h *hub) sweep(full bool) {
 	}
 	h.mu.Unlock()
 	for _, d := range ds {
-		if d.expireSlots(now) || full {
+		if d.expireSlots(now) || d.seq%uint64(turns) == uint64(turn%turns) {
 			d.kick()
 		}
 	}
 }
 
-// runSweeper sweeps every interval, fully every fullEvery sweeps, until
-// done closes.
+// runSweeper sweeps every interval until done closes; each dispatcher is
+// kicked once every fullEvery sweeps.
 func (h *hub) runSweeper(interval time.Duration, fullEvery int, done <-chan struct{}) {
 	t := h.clock.NewTicker(interval)
 	defer t.Stop()
 	for n := 1; ; n++ {
 		select {
 		case <-t.C():
-			h.sweep(n%fullEvery == 0)
+			h.sweep(n, fullEvery)
 		case <-done:
 			return
 		}

@@ -1,8 +1,8 @@
 package push
 
 import (
-	"fmt"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"slices"

@@ -50,11 +50,6 @@ func (s *NodeRPC) Lease(a *LeaseArgs, r *RPCReply) error {
 	return reply(r, len(ms), err)
 }
 
-func (s *NodeRPC) Confirm(a *IDsArgs, r *RPCReply) error {
-	n, err := s.n.opConfirm(context.Background(), a)
-	return reply(r, n, err)
-}
-
 // LeaseManyArgs and ConfirmManyArgs carry many queues' calls in one.
 type (
 	LeaseManyArgs   struct{ Items []LeaseArgs }

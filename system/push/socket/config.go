@@ -45,8 +45,8 @@ type Config struct {
 	Pollers int
 	// ReadBufferBytes is each poller's shared read buffer (default 64 KiB).
 	ReadBufferBytes int
-	// Workers is the number of long-lived goroutines running OnClose
-	// (default 2 per CPU); past them a close gets a goroutine of its own.
+	// Workers is the number of long-lived goroutines handling inbound frames
+	// (default 16 per CPU); past them a frame gets a goroutine of its own.
 	Workers int
 }
 
@@ -80,7 +80,7 @@ func (c Config) withDefaults() Config {
 		c.ReadBufferBytes = 64 << 10
 	}
 	if c.Workers <= 0 {
-		c.Workers = 2 * runtime.NumCPU()
+		c.Workers = 16 * runtime.NumCPU()
 	}
 	return c
 }

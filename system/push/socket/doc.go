@@ -9,10 +9,9 @@
 // websocket upgrader, non-blocking IO mode): a few poller goroutines read
 // every socket into one shared buffer per poller, a partial message borrows a
 // pooled buffer only until it completes, and a write the kernel cannot take
-// at once is queued in pooled buffers only until it drains. OnFrame runs on
-// the poller that read the frame (so it must not block) and OnClose on a
-// worker pool, serialised per connection: OnFrame sees a connection's frames
-// in order and OnClose comes after the last of them.
+// at once is queued in pooled buffers only until it drains. Handler callbacks
+// run on nbio's task pool, serialised per connection, so OnFrame sees a
+// connection's frames in order and OnClose comes after the last of them.
 //
 // Timeouts after the upgrade are not timers per connection: one sweeper walks
 // the connections every quarter of the shorter timeout on the injected clock.

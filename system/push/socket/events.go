@@ -61,8 +61,7 @@ func (s *Server) onPong(ws *websocket.Conn, _ string) {
 	}
 }
 
-// onClose runs once nbio has closed the socket, after the connection's last
-// message.
+// onClose runs once nbio has closed the socket, after the connection's last message.
 func (s *Server) onClose(ws *websocket.Conn, err error) {
 	c := connOf(ws)
 	if c == nil {
@@ -72,9 +71,7 @@ func (s *Server) onClose(ws *websocket.Conn, err error) {
 	if cause == nil {
 		cause = causeOf(err)
 	}
-	// Off the poller: OnClose may block. The connection's frames are all
-	// handled by now (this job queued behind them), and none can follow.
-	s.exec.Go(func() { s.finish(c, cause) })
+	s.finish(c, cause)
 }
 
 // finish delivers OnClose exactly once and forgets the connection.

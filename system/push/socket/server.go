@@ -23,13 +23,11 @@ import (
 type Handler interface {
 	OnOpen(c *Conn)
 	// OnFrame gets every valid binary message, decoded with the server's tmc
-	// limits, on the poller goroutine that read it. It must not block: it
-	// holds up every connection of that poller. Hand slow work (a handshake
-	// that reads metadata) to a goroutine.
+	// limits. It must not block long: it holds up its connection's next frames
+	// and a worker of the shared pool.
 	OnFrame(c *Conn, f *tmc.Frame)
 	// OnClose is called exactly once per opened connection, with the cause:
-	// io.EOF for a normal close, ErrIdle, ErrSlowReader, ErrBadFrame, ... (see
-	// Reason). It runs on a worker of the server's pool and may block.
+	// io.EOF for a normal close, ErrIdle, ErrSlowReader, ErrBadFrame, ... (see Reason).
 	OnClose(c *Conn, err error)
 }
 
@@ -79,15 +77,12 @@ func Listen(cfg Config, h Handler) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("socket: listen on %s: %w", cfg.Addr, err)
 	}
-	// nbio runs callbacks through this executor, serialised per connection.
-	// Frames (and upgrades) run right on the poller that read them: a frame
-	// is mostly a confirm, cheaper to handle than to hand to another
-	// goroutine (nbio's default forks one per callback when its queue is
-	// empty, and a pool hand-off still wakes a sleeping worker). OnClose,
-	// which may call other nodes, goes to long-lived workers (onClose).
+	// Frames are handled on long-lived workers: nbio's default forks a
+	// goroutine per callback when its queue is empty, nearly always at one
+	// confirm per delivered message.
 	s.exec = workpool.New(cfg.Workers, cfg.Logger)
 	ec := engineConfig(cfg, ln, http.HandlerFunc(s.serveHTTP))
-	ec.ServerExecutor = func(f func()) { f() }
+	ec.ServerExecutor = s.exec.Go
 	s.engine = nbhttp.NewEngine(ec)
 	// nbio hands an accepted connection from its accept goroutine to a
 	// poller through epoll, which the race detector cannot see: without this

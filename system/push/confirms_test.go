@@ -21,7 +21,6 @@ type recordingSource struct {
 	leased   map[string]int // leases per queue
 	confirms [][]IDsArgs
 	gate     chan struct{}
-	remote   bool // blocking(): lease loops on pool goroutines of their own
 }
 
 func (r *recordingSource) Lease(_ context.Context, queue string, _ int, _ time.Duration) ([]Leased, error) {
@@ -51,8 +50,6 @@ func (r *recordingSource) ConfirmMany(_ context.Context, items []IDsArgs) (int, 
 }
 
 func (r *recordingSource) Release(context.Context, string, []int64) error { return nil }
-
-func (r *recordingSource) blocking() bool { return r.remote }
 
 func (r *recordingSource) counts() (leases, calls int) {
 	r.mu.Lock()
@@ -168,42 +165,4 @@ func TestSweepSpreadsTheKicks(t *testing.T) {
 			t.Errorf("%s leased %d times, want 2 (activation, then its turn)", q, n)
 		}
 	}
-}
-
-// Lease loops over a source that never waits queue for the hub's few
-// runners instead of taking a goroutine each; over a remote owner each gets
-// a pool goroutine of its own.
-func TestLocalLeaseLoopsShareTheRunners(t *testing.T) {
-	const queues = 50
-	kickAll := func(h *hub) {
-		for i := range queues {
-			d, _ := testSession(h, fmt.Sprintf("app%d/default", i))
-			d.kick()
-		}
-	}
-
-	local := &recordingSource{}
-	h := newTestHub(local, 4)
-	h.runMu.Lock()
-	h.runners = h.maxRunners // every runner busy
-	h.runMu.Unlock()
-	kickAll(h)
-	if handed, spawned := h.pool.Counts(); handed+spawned != 0 || len(h.runq) != queues {
-		t.Fatalf("%d pool tasks and %d queued loops for %d kicks; want 0 and %d", handed+spawned, len(h.runq), queues, queues)
-	}
-	h.runLocal() // this goroutine as the busy runner: it runs them all, then retires
-	local.mu.Lock()
-	leased := len(local.leased)
-	local.mu.Unlock()
-	if leased != queues || h.runners != h.maxRunners-1 || len(h.runq) != 0 {
-		t.Fatalf("%d queues leased, %d runners, %d queued; want %d, %d, 0", leased, h.runners, len(h.runq), queues, h.maxRunners-1)
-	}
-
-	remote := &recordingSource{remote: true}
-	h = newTestHub(remote, 4)
-	kickAll(h)
-	if handed, spawned := h.pool.Counts(); handed+spawned != queues {
-		t.Fatalf("%d pool tasks for %d loops over a remote owner, want one each", handed+spawned, queues)
-	}
-	eventually(t, "every remote loop leased", func() bool { leases, _ := remote.counts(); return leases == queues })
 }

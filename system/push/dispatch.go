@@ -17,9 +17,6 @@ type source interface {
 	// owner in one call and returns how many were newly confirmed.
 	ConfirmMany(ctx context.Context, items []IDsArgs) (int, error)
 	Release(ctx context.Context, queue string, ids []int64) error
-	// blocking reports whether calls may wait on the network: a lease loop
-	// over such a source gets a goroutine of its own.
-	blocking() bool
 }
 
 // localSource is the owner of this node as a source.
@@ -35,8 +32,6 @@ func (s localSource) Release(_ context.Context, queue string, ids []int64) error
 	s.o.Release(queue, ids)
 	return nil
 }
-
-func (localSource) blocking() bool { return false }
 
 // leaseBatch bounds one lease call.
 const leaseBatch = 256
@@ -68,7 +63,7 @@ func (d *dispatcher) kick() {
 	}
 	d.running = true
 	d.mu.Unlock()
-	d.hub.schedule(d)
+	d.hub.pool.Go(d.run)
 }
 
 func (d *dispatcher) run() {

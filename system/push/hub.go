@@ -44,15 +44,6 @@ type hub struct {
 	// confirms carries the clients' confirms to the owners.
 	confirms *confirmBatcher
 
-	// runq holds the lease loops over this node's own owner (they never
-	// wait) for at most maxRunners goroutines to run one after another: a
-	// publish of 200 queues' messages then wakes a couple of goroutines, not
-	// 200 that would queue ahead of the publish's own commit and reply.
-	runMu      sync.Mutex
-	runq       []*dispatcher
-	runners    int
-	maxRunners int
-
 	mu    sync.Mutex
 	disps map[string]*dispatcher
 	seq   uint64 // dispatchers created, numbering them for the sweeper's turns
@@ -60,46 +51,9 @@ type hub struct {
 
 func newHub(c clock.Clock, log *slog.Logger, window int, source func(string) source, held func(string, bool)) *hub {
 	h := &hub{clock: c, log: log, window: window, stats: &hubStats{}, source: source, held: held, disps: map[string]*dispatcher{},
-		pool: workpool.New(16*runtime.NumCPU(), log), maxRunners: runtime.NumCPU()}
+		pool: workpool.New(16*runtime.NumCPU(), log)}
 	h.confirms = &confirmBatcher{hub: h}
 	return h
-}
-
-// schedule runs d's lease loop soon: on the runners when its source never
-// waits, else on a pool goroutine of its own.
-func (h *hub) schedule(d *dispatcher) {
-	if d.src.blocking() {
-		h.pool.Go(d.run)
-		return
-	}
-	h.runMu.Lock()
-	h.runq = append(h.runq, d)
-	start := h.runners < h.maxRunners
-	if start {
-		h.runners++
-	}
-	h.runMu.Unlock()
-	if start {
-		h.pool.Go(h.runLocal)
-	}
-}
-
-// runLocal runs queued lease loops until none is left.
-func (h *hub) runLocal() {
-	for {
-		h.runMu.Lock()
-		if len(h.runq) == 0 {
-			h.runners--
-			h.runq = h.runq[:0:0] // drop the grown backing array with its stale pointers
-			h.runMu.Unlock()
-			return
-		}
-		d := h.runq[0]
-		h.runq[0] = nil
-		h.runq = h.runq[1:]
-		h.runMu.Unlock()
-		d.run()
-	}
 }
 
 // attach binds a session in its handshake to its queue's dispatcher (which

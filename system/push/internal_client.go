@@ -42,8 +42,6 @@ func (s remoteSource) ConfirmMany(ctx context.Context, items []IDsArgs) (int, er
 	return r.N, err
 }
 
-func (remoteSource) blocking() bool { return true }
-
 func replyErr(r RPCReply, err error) error {
 	if err != nil {
 		return err

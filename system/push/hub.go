@@ -38,8 +38,8 @@ type hub struct {
 	// queue (the registry of the notification network).
 	held func(queue string, holding bool)
 
-	// pool runs the dispatchers' lease loops and confirm flushes, two or
-	// three per delivered message: on long-lived goroutines, not new ones.
+	// pool runs the dispatchers' lease loops and the confirm batcher's
+	// flushes on long-lived goroutines, not new ones.
 	pool *workpool.Pool
 	// confirms carries the clients' confirms to the owners.
 	confirms *confirmBatcher
@@ -154,14 +154,14 @@ func (h *hub) sweep(turn, turns int) {
 }
 
 // runSweeper sweeps every interval until done closes; each dispatcher is
-// kicked once every fullEvery sweeps.
-func (h *hub) runSweeper(interval time.Duration, fullEvery int, done <-chan struct{}) {
+// kicked once every turns sweeps.
+func (h *hub) runSweeper(interval time.Duration, turns int, done <-chan struct{}) {
 	t := h.clock.NewTicker(interval)
 	defer t.Stop()
 	for n := 1; ; n++ {
 		select {
 		case <-t.C():
-			h.sweep(n, fullEvery)
+			h.sweep(n, turns)
 		case <-done:
 			return
 		}

@@ -94,15 +94,9 @@ func (c *Client) receiveInline(m *tmc.Message, s *session) error {
 		c.stats.duplicates.Add(1)
 		return s.confirmNow(m.ID)
 	}
-	err := c.call(s.ctx, m)
-	if err != nil {
-		c.dedupe.abandon(m.ID)
-		c.stats.handlerErrors.Add(1)
-		c.cfg.Logger.Warn("tmc handler failed; the message stays unconfirmed", "id", m.ID, "topic", m.Topic, "err", err)
+	if !c.settle(m, c.call(s.ctx, m)) {
 		return nil
 	}
-	c.dedupe.complete(m.ID)
-	c.stats.handled.Add(1)
 	return s.confirmNow(m.ID)
 }
 

@@ -33,21 +33,31 @@ func (c *Client) handle(ctx context.Context, m *tmc.Message) {
 	c.finish(ctx.Done(), m, c.call(ctx, m))
 }
 
-// finish records a handled message's result: a success is remembered and
-// confirmed, a failure stays unconfirmed so the server resends it.
+// finish records a handled message's result and hands a success's confirm
+// to the connection's writer.
 func (c *Client) finish(stop <-chan struct{}, m *tmc.Message, err error) {
-	if err != nil {
-		c.dedupe.abandon(m.ID)
-		c.stats.handlerErrors.Add(1)
-		c.cfg.Logger.Warn("tmc handler failed; the message stays unconfirmed", "id", m.ID, "topic", m.Topic, "err", err)
+	if !c.settle(m, err) {
 		return
 	}
-	c.dedupe.complete(m.ID)
-	c.stats.handled.Add(1)
 	select {
 	case c.confirms <- m.ID:
 	case <-stop:
 	}
+}
+
+// settle records a handled message's result and reports whether to confirm
+// it: a success is remembered, a failure stays unconfirmed so the server
+// resends it.
+func (c *Client) settle(m *tmc.Message, err error) bool {
+	if err != nil {
+		c.dedupe.abandon(m.ID)
+		c.stats.handlerErrors.Add(1)
+		c.cfg.Logger.Warn("tmc handler failed; the message stays unconfirmed", "id", m.ID, "topic", m.Topic, "err", err)
+		return false
+	}
+	c.dedupe.complete(m.ID)
+	c.stats.handled.Add(1)
+	return true
 }
 
 // deliver hands m to Config.Deliver once one of the QueueSize delivery slots
